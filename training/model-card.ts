@@ -1,0 +1,89 @@
+import { createHash } from "node:crypto";
+import type { ActiveBackend } from "./backend.ts";
+import type { TrainingState } from "./checkpoint.ts";
+import type { ClassificationMetrics } from "./metrics.ts";
+import type { Recipe } from "./presets.ts";
+import { INPUT_NAME, OPSET, OUTPUT_NAME } from "./onnx-export.ts";
+
+export const MODEL_NAME = "mnist-mlp";
+export const ONNX_FILE = `${MODEL_NAME}.onnx`;
+export const CARD_FILE = `${MODEL_NAME}.json`;
+export const REPORT_FILE = `${MODEL_NAME}.report.html`;
+export const CHECKPOINT_FILE = `${MODEL_NAME}.ckpt`;
+
+export const INPUT_CONVENTION =
+  "MNIST: white digit on black, fitted into a 20×20 box keeping its aspect ratio, centred by centre of mass in 28×28, row-major, values in [0,1]";
+export const LABELS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+export interface CardInput {
+  onnx: Uint8Array;
+  weights: "float32" | "float16" | "int8";
+  recipe: Recipe;
+  backend: ActiveBackend;
+  dataDir: string;
+  counts: { train: number; validation: number; test: number };
+  state: TrainingState;
+  weightsFrom: "last" | "best";
+  stoppedEarly: boolean;
+  trainingSeconds: number;
+  samplesPerSecond: number;
+  test: ClassificationMetrics;
+  verification: { runtime: string; accuracy: number; maxProbabilityDifference: number };
+  published: { accuracy: number; source: string };
+}
+
+const round = (x: number, digits = 6) => Number(x.toFixed(digits));
+
+/** The model card: everything a user needs to trust, reproduce and serve the model. */
+export function buildModelCard(input: CardInput) {
+  const last = input.state.history[input.state.history.length - 1];
+  const chosen = input.weightsFrom === "best" ? input.state.history.find((e) => e.epoch === input.state.best?.epoch) ?? last : last;
+  return {
+    name: MODEL_NAME,
+    file: ONNX_FILE,
+    sha256: sha256Hex(input.onnx),
+    bytes: input.onnx.length,
+    created: new Date().toISOString(),
+    format: {
+      opset: OPSET,
+      weights: input.weights,
+      input: { name: INPUT_NAME, dtype: "float32", shape: ["N", 784], convention: INPUT_CONVENTION },
+      output: { name: OUTPUT_NAME, dtype: "float32", shape: ["N", 10], meaning: "class probabilities (softmax), index = digit" },
+    },
+    labels: LABELS,
+    recipe: input.recipe,
+    data: { dir: input.dataDir, ...input.counts },
+    backend: input.backend,
+    training: {
+      epochs: input.state.completedEpochs,
+      weightsFrom: input.weightsFrom === "best" ? `best val_loss (epoch ${input.state.best?.epoch})` : "last epoch",
+      stoppedEarly: input.stoppedEarly,
+      seconds: round(input.trainingSeconds, 1),
+      samplesPerSecond: Math.round(input.samplesPerSecond),
+      history: input.state.history.map((e) => Object.fromEntries(Object.entries(e).map(([k, v]) => [k, typeof v === "number" ? round(v) : v]))),
+    },
+    metrics: {
+      train: chosen ? { loss: round(chosen.loss), accuracy: round(chosen.acc) } : undefined,
+      validation: chosen?.val_loss === undefined ? undefined : { loss: round(chosen.val_loss), accuracy: round(chosen.val_acc ?? NaN) },
+      test: {
+        count: input.test.count,
+        loss: round(input.test.loss),
+        accuracy: round(input.test.accuracy),
+        perClassAccuracy: input.test.perClassAccuracy.map((a) => round(a)),
+        confusion: input.test.confusion,
+      },
+    },
+    verification: {
+      runtime: input.verification.runtime,
+      testAccuracy: round(input.verification.accuracy),
+      maxProbabilityDifference: input.verification.maxProbabilityDifference,
+    },
+    published: input.published,
+  };
+}
+
+export type ModelCard = ReturnType<typeof buildModelCard>;

@@ -1,0 +1,63 @@
+import * as tf from "@tensorflow/tfjs";
+import type { DenseSpec } from "./onnx-export.ts";
+import type { Recipe } from "./presets.ts";
+import { CLASS_COUNT, PIXELS } from "./dataset.ts";
+
+export type DenseFactory = (config: {
+  units: number;
+  activation: DenseSpec["activation"];
+  inputShape?: number[];
+  kernelInitializer: tf.initializers.Initializer;
+  name: string;
+}) => tf.layers.Layer;
+
+export const stockDense: DenseFactory = (config) => tf.layers.dense(config);
+
+/** The recipe's MLP: hidden dense layers (each optionally followed by dropout), then a 10-way softmax. */
+export function buildModel(recipe: Recipe, dense: DenseFactory = stockDense): tf.Sequential {
+  const model = tf.sequential({ name: `mnist_${recipe.preset}` });
+  const sizes = [...recipe.hidden, CLASS_COUNT];
+  sizes.forEach((units, i) => {
+    const isOutput = i === sizes.length - 1;
+    model.add(
+      dense({
+        units,
+        activation: isOutput ? "softmax" : recipe.activation,
+        inputShape: i === 0 ? [PIXELS] : undefined,
+        // Keras' default initializer, seeded per layer so that --seed reproduces the initial weights.
+        kernelInitializer: tf.initializers.glorotUniform({ seed: recipe.seed * 101 + i }),
+        name: `dense${i}`,
+      }),
+    );
+    if (!isOutput && recipe.dropout > 0) model.add(tf.layers.dropout({ rate: recipe.dropout, name: `dropout${i}` }));
+  });
+  return model;
+}
+
+export function makeOptimizer(recipe: Recipe): tf.Optimizer {
+  switch (recipe.optimizer) {
+    case "adam":
+      return tf.train.adam(recipe.learningRate, 0.9, 0.999, 1e-7);
+    case "rmsprop":
+      return tf.train.rmsprop(recipe.learningRate, 0.9, 0, 1e-7);
+    case "sgd":
+      return tf.train.sgd(recipe.learningRate);
+  }
+}
+
+/** The model's dense layers with their weights, in the plain form the ONNX exporter takes. */
+export function denseSpecs(model: tf.LayersModel): DenseSpec[] {
+  return model.layers
+    .filter((layer) => layer.getWeights().length === 2)
+    .map((layer) => {
+      const [kernel, bias] = layer.getWeights();
+      const config = layer.getConfig() as { activation?: string };
+      return {
+        inputs: kernel.shape[0],
+        units: kernel.shape[1],
+        kernel: kernel.dataSync() as Float32Array,
+        bias: bias.dataSync() as Float32Array,
+        activation: (config.activation ?? "linear") as DenseSpec["activation"],
+      };
+    });
+}

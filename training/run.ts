@@ -1,0 +1,135 @@
+import { join } from "node:path";
+import { createRequire } from "node:module";
+import type { ActiveBackend } from "./backend.ts";
+import { loadDigitData, splitValidation } from "./dataset.ts";
+import { EpochProgress } from "./progress.ts";
+import { PRESETS, type Recipe } from "./presets.ts";
+import { denseSpecs, type DenseFactory } from "./model.ts";
+import { predictProbabilities, trainModel } from "./train.ts";
+import { classificationMetrics, type ClassificationMetrics } from "./metrics.ts";
+import { buildOnnxModel } from "./onnx-export.ts";
+import { verifyExport } from "./verify-export.ts";
+import { buildModelCard, CARD_FILE, CHECKPOINT_FILE, INPUT_CONVENTION, LABELS, MODEL_NAME, ONNX_FILE, REPORT_FILE, type ModelCard } from "./model-card.ts";
+import { renderReport } from "./report.ts";
+import { writeAtomic } from "./atomic-write.ts";
+
+export interface RunOptions {
+  recipe: Recipe;
+  dataDir: string;
+  outDir: string;
+  backend: ActiveBackend;
+  dense: DenseFactory;
+  resume: boolean;
+  log: (line: string) => void;
+  interrupted: () => boolean;
+}
+
+export interface RunResult {
+  status: "done" | "interrupted";
+  card?: ModelCard;
+  files?: string[];
+}
+
+function packageVersion(): string {
+  const require = createRequire(import.meta.url);
+  return (require("../package.json") as { version: string }).version;
+}
+
+function formatConfusion(metrics: ClassificationMetrics): string {
+  const header = `true\\pred ${LABELS.map((l) => l.padStart(5)).join("")}`;
+  const rows = metrics.confusion.map((row, digit) => `${String(digit).padStart(9)} ${row.map((n) => String(n).padStart(5)).join("")}`);
+  return [header, ...rows].join("\n");
+}
+
+/** Loads data, trains, evaluates, exports to ONNX, verifies the export and writes the artifacts. */
+export async function runTraining(options: RunOptions): Promise<RunResult> {
+  const { recipe, log } = options;
+  const data = await loadDigitData(options.dataDir, recipe.limit);
+  const { train, validation } = splitValidation(data.train, recipe.valSplit);
+  log(`Data: ${data.dir} — ${train.count} train, ${validation.count} validation, ${data.test.count} test images`);
+  log(`Recipe: ${JSON.stringify(recipe)}`);
+
+  const started = performance.now();
+  const outcome = await trainModel({
+    recipe,
+    train,
+    validation,
+    dense: options.dense,
+    checkpointPath: join(options.outDir, CHECKPOINT_FILE),
+    resume: options.resume,
+    progress: new EpochProgress(recipe.epochs),
+    log,
+    interrupted: options.interrupted,
+  });
+  if (outcome.interrupted) {
+    outcome.model.dispose();
+    return { status: "interrupted" };
+  }
+  const trainingSeconds = (performance.now() - started) / 1000;
+  const epochsRun = outcome.state.history.filter((e) => e.seconds > 0).length;
+  const fitSeconds = outcome.state.history.reduce((s, e) => s + e.seconds, 0);
+
+  const probabilities = await predictProbabilities(outcome.model, data.test);
+  const test = classificationMetrics(probabilities, data.test.labels);
+  log(`\nTest: loss ${test.loss.toFixed(4)} - accuracy ${(test.accuracy * 100).toFixed(2)}% on ${test.count} images`);
+  log(`Per-class accuracy: ${test.perClassAccuracy.map((a, d) => `${d}: ${(a * 100).toFixed(1)}%`).join("  ")}`);
+  log(`Confusion matrix:\n${formatConfusion(test)}`);
+
+  const published = PRESETS[recipe.preset].published;
+  const onnx = buildOnnxModel({
+    layers: denseSpecs(outcome.model),
+    producerVersion: packageVersion(),
+    docString: `MNIST digit classifier (${recipe.preset} recipe) trained with TensorFlow.js`,
+    metadata: {
+      recipe: JSON.stringify(recipe),
+      test_accuracy: test.accuracy.toFixed(4),
+      preprocessing: INPUT_CONVENTION,
+      labels: LABELS.join(","),
+      backend: options.backend.name,
+    },
+  });
+  outcome.model.dispose();
+  const verification = await verifyExport(onnx, data.test, { probabilities, accuracy: test.accuracy });
+  log(`Export verified with ${verification.runtime}: accuracy ${(verification.accuracy * 100).toFixed(2)}%, largest probability difference ${verification.maxProbabilityDifference.toExponential(2)}`);
+
+  const card = buildModelCard({
+    onnx,
+    weights: "float32",
+    recipe,
+    backend: options.backend,
+    dataDir: data.dir,
+    counts: { train: train.count, validation: validation.count, test: data.test.count },
+    state: outcome.state,
+    weightsFrom: outcome.weightsFrom,
+    stoppedEarly: outcome.stoppedEarly,
+    trainingSeconds,
+    samplesPerSecond: epochsRun > 0 ? (train.count * epochsRun) / fitSeconds : 0,
+    test,
+    verification,
+    published,
+  });
+  const report = await renderReport({
+    title: `${MODEL_NAME} — ${recipe.preset} recipe`,
+    summary: {
+      "test accuracy": `${(test.accuracy * 100).toFixed(2)}% (published: ${(published.accuracy * 100).toFixed(2)}%, ${published.source})`,
+      "test loss": test.loss.toFixed(4),
+      backend: `${options.backend.name} — ${options.backend.reason}`,
+      epochs: `${outcome.state.completedEpochs}, weights from ${card.training.weightsFrom}`,
+      "training time": `${trainingSeconds.toFixed(0)} s (${card.training.samplesPerSecond} samples/s)`,
+      "ONNX check": `${verification.runtime}: same accuracy, max |Δp| ${verification.maxProbabilityDifference.toExponential(2)}`,
+      sha256: card.sha256,
+      recipe: JSON.stringify(recipe),
+    },
+    history: outcome.state.history,
+    test,
+    testSet: data.test,
+    testProbabilities: probabilities,
+  });
+
+  // The card goes last: it names the ONNX file's sha256, so card and model agree once both are in place.
+  const files = [join(options.outDir, ONNX_FILE), join(options.outDir, REPORT_FILE), join(options.outDir, CARD_FILE)];
+  await writeAtomic(files[0], onnx);
+  await writeAtomic(files[1], report);
+  await writeAtomic(files[2], `${JSON.stringify(card, null, 2)}\n`);
+  return { status: "done", card, files };
+}
