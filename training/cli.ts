@@ -1,0 +1,155 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+import { resolve } from "node:path";
+import { BACKEND_CHOICES, selectBackend, type BackendChoice } from "./backend.ts";
+import { defaultDataDir } from "./dataset.ts";
+import { DEFAULT_SEED, PRESET_NAMES, presetRecipe, type HiddenActivation, type OptimizerName, type PresetName, type Recipe } from "./presets.ts";
+import { stockDense } from "./model.ts";
+import { fastDense } from "./fast-dense.ts";
+import { runTraining } from "./run.ts";
+import { IdxError } from "./idx.ts";
+import { ExportMismatchError } from "./verify-export.ts";
+
+function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number ≥ ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+function fraction(maxExclusive: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0 || n >= maxExclusive) throw new InvalidArgumentError(`expected a number in [0, ${maxExclusive}), got '${value}'`);
+    return n;
+  };
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+  return n;
+}
+
+function layerSizes(value: string): number[] {
+  const sizes = value.split(",").map((s) => Number(s.trim()));
+  if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new InvalidArgumentError(`expected comma-separated layer widths such as 512,512, got '${value}'`);
+  }
+  return sizes;
+}
+
+interface CliOptions {
+  preset: PresetName;
+  epochs?: number;
+  batchSize?: number;
+  hidden?: number[];
+  activation?: HiddenActivation;
+  optimizer?: OptimizerName;
+  lr?: number;
+  valSplit?: number;
+  dropout?: number;
+  patience?: number;
+  restoreBest?: boolean;
+  seed: number;
+  limit?: number;
+  data: string;
+  out: string;
+  backend: BackendChoice;
+  dense: "fast" | "stock";
+  resume: boolean;
+}
+
+const program = new Command()
+  .name("npm run train --")
+  .description("Train an MNIST multilayer perceptron with TensorFlow.js and export it to a verified ONNX model.")
+  .addOption(new Option("--preset <name>", "training recipe").choices(PRESET_NAMES).default("mlp"))
+  .option("--epochs <n>", "number of epochs", integer(1))
+  .option("--batch-size <n>", "samples per gradient step", integer(1))
+  .option("--hidden <widths>", "hidden layer widths, e.g. 512,512", layerSizes)
+  .addOption(new Option("--activation <fn>", "hidden-layer activation").choices(["relu", "sigmoid"]))
+  .addOption(new Option("--optimizer <name>", "optimizer").choices(["adam", "sgd", "rmsprop"]))
+  .option("--lr <rate>", "learning rate", positiveNumber)
+  .option("--val-split <fraction>", "fraction of the training set held out for validation", fraction(1))
+  .option("--dropout <rate>", "dropout rate after each hidden layer (0 = none)", fraction(1))
+  .option("--patience <epochs>", "early stopping: stop after this many epochs without a better val_loss (0 = off)", integer(0))
+  .option("--restore-best", "keep the weights of the epoch with the lowest val_loss")
+  .option("--no-restore-best", "keep the last epoch's weights")
+  .option("--seed <n>", "seed for initial weights, shuffling and the split", integer(0), DEFAULT_SEED)
+  .option("--limit <n>", "train on the first N training images only", integer(1))
+  .option("--data <dir>", "folder with train-/t10k- IDX files (optionally .gz)", defaultDataDir())
+  .option("--out <dir>", "where the model, its card and report are written", "model")
+  .addOption(new Option("--backend <name>", "TensorFlow.js backend").choices(BACKEND_CHOICES).default("auto"))
+  .addOption(new Option("--dense <impl>", "dense layer: fast (exact gradients without transposed matMuls) or stock tf.layers.dense").choices(["fast", "stock"]).default("fast"))
+  .option("--resume", "continue from the checkpoint in --out", false)
+  .showHelpAfterError("(run with --help for all options)");
+
+function recipeFrom(options: CliOptions): Recipe {
+  const recipe = presetRecipe(options.preset, options.seed);
+  const overrides: Partial<Recipe> = {
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    hidden: options.hidden,
+    activation: options.activation,
+    optimizer: options.optimizer,
+    learningRate: options.lr,
+    valSplit: options.valSplit,
+    dropout: options.dropout,
+    patience: options.patience,
+    restoreBest: options.restoreBest,
+    limit: options.limit,
+  };
+  for (const [key, value] of Object.entries(overrides)) if (value !== undefined) (recipe as unknown as Record<string, unknown>)[key] = value;
+  if ((recipe.restoreBest || recipe.patience > 0) && recipe.valSplit === 0) {
+    throw new InvalidArgumentError("--restore-best and --patience need a validation set: set --val-split above 0");
+  }
+  return recipe;
+}
+
+async function main(): Promise<number> {
+  program.parse();
+  const options = program.opts<CliOptions>();
+  let recipe: Recipe;
+  try {
+    recipe = recipeFrom(options);
+  } catch (error) {
+    program.error(`error: ${(error as Error).message}`);
+  }
+  const backend = await selectBackend(options.backend);
+  console.log(`Backend: ${backend.name} — ${backend.reason}`);
+
+  let stopRequested = false;
+  process.on("SIGINT", () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    console.log("\nStopping after this batch (Ctrl-C again to quit at once); the files in --out are left as they were.");
+  });
+
+  const result = await runTraining({
+    recipe: recipe!,
+    dataDir: resolve(options.data),
+    outDir: resolve(options.out),
+    backend,
+    dense: options.dense === "fast" ? fastDense : stockDense,
+    resume: options.resume,
+    log: (line) => console.log(line),
+    interrupted: () => stopRequested,
+  });
+  if (result.status === "interrupted") {
+    console.log(`Interrupted. The previous model in ${options.out} is untouched; continue with --resume.`);
+    return 130;
+  }
+  console.log(`\nWrote ${result.files!.join(", ")}`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const known = error instanceof IdxError || error instanceof ExportMismatchError || error instanceof InvalidArgumentError;
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`error: ${message}`);
+    if (!known && process.env.DEBUG) console.error(error);
+    process.exit(1);
+  },
+);
