@@ -1,0 +1,138 @@
+import { describe, expect, it, beforeAll } from "vitest";
+import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runTrainCli, startTrainCli } from "./helpers/train-cli.ts";
+import { runOnnxChecker } from "./helpers/onnx-checker.ts";
+import { readOnnxMetadata } from "../training/onnx-export.ts";
+import { sha256Hex } from "../training/model-card.ts";
+
+const QUICK = ["--limit", "2000", "--epochs", "2", "--hidden", "64,64"];
+const ARTIFACTS = ["mnist-mlp.onnx", "mnist-mlp.json", "mnist-mlp.report.html"];
+
+function snapshot(dir: string): Record<string, Buffer> {
+  return Object.fromEntries(ARTIFACTS.map((f) => [f, readFileSync(join(dir, f))]));
+}
+
+describe("npm run train: bad flags and data", () => {
+  it.each([
+    [["--epochs", "0"], /--epochs <n>' argument '0' is invalid.*whole number ≥ 1/],
+    [["--preset", "huge"], /argument 'huge' is invalid. Allowed choices are mlp, tiny, dropout/],
+    [["--hidden", "512,x"], /comma-separated layer widths/],
+    [["--val-split", "1.5"], /expected a number in \[0, 1\)/],
+    [["--lr", "-1"], /expected a positive number/],
+    [["--frobnicate"], /unknown option '--frobnicate'/],
+    [["--patience", "3", "--val-split", "0"], /need a validation set/],
+  ])("%j is refused with a clear message and no stack trace", async (args, message) => {
+    const { code, output } = await runTrainCli(args);
+    expect(code).not.toBe(0);
+    expect(output).toMatch(message);
+    expect(output).not.toMatch(/\n\s+at .*\.(ts|js):\d+/);
+  });
+
+  it("names the data file and its problem", async () => {
+    const { code, output } = await runTrainCli(["--data", "/nonexistent-dir"]);
+    expect(code).toBe(1);
+    expect(output).toMatch(/error: \/nonexistent-dir\/train-images-idx3-ubyte: file not found/);
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe("npm run train: a quick run end to end", () => {
+  let out: string;
+  let output: string;
+
+  beforeAll(async () => {
+    out = mkdtempSync(join(tmpdir(), "train-"));
+    const run = await runTrainCli([...QUICK, "--out", out]);
+    output = run.output;
+    expect(run.code, output).toBe(0);
+  });
+
+  it("says which backend runs and why", () => {
+    expect(output).toMatch(/Backend: (wasm|tensorflow|cpu) — .+/);
+  });
+
+  it("shows per-epoch metrics, test accuracy, per-class accuracy and the confusion matrix", () => {
+    expect(output).toMatch(/Epoch 2\/2\n.*loss: \d\.\d{4} - acc: \d\.\d{4} - val_loss: \d\.\d{4} - val_acc: \d\.\d{4} - [\d.]+s/);
+    expect(output).toMatch(/Test: loss \d\.\d{4} - accuracy \d+\.\d\d% on 10000 images/);
+    expect(output).toMatch(/Per-class accuracy: 0: [\d.]+%/);
+    expect(output).toMatch(/true\\pred/);
+  });
+
+  it("writes a verified ONNX model that passes onnx.checker with the documented interface", () => {
+    const report = runOnnxChecker(join(out, "mnist-mlp.onnx"));
+    expect(report.error).toBeUndefined();
+    expect(report.ok).toBe(true);
+    expect(report.opsets!["ai.onnx"]).toBeGreaterThanOrEqual(13);
+    expect(report.inputs).toEqual(["image"]);
+    expect(report.outputs).toEqual(["probabilities"]);
+    const metadata = readOnnxMetadata(readFileSync(join(out, "mnist-mlp.onnx")));
+    expect(JSON.parse(metadata.recipe).hidden).toEqual([64, 64]);
+    expect(metadata.labels).toBe("0,1,2,3,4,5,6,7,8,9");
+    expect(metadata.preprocessing).toMatch(/white digit on black/);
+  });
+
+  it("writes a model card whose sha256 and accuracy describe the ONNX file", () => {
+    const card = JSON.parse(readFileSync(join(out, "mnist-mlp.json"), "utf8"));
+    expect(card.sha256).toBe(sha256Hex(readFileSync(join(out, "mnist-mlp.onnx"))));
+    expect(card.recipe.epochs).toBe(2);
+    expect(card.training.history).toHaveLength(2);
+    // 30 steps on 1,800 images: far from converged, but far above the 10% of chance.
+    expect(card.metrics.test.accuracy).toBeGreaterThan(0.6);
+    expect(card.verification.testAccuracy).toBe(card.metrics.test.accuracy);
+    expect(card.verification.maxProbabilityDifference).toBeLessThanOrEqual(1e-5);
+    expect(card.metrics.test.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
+  });
+
+  it("writes an HTML report with curves, the confusion matrix and misclassified digits", () => {
+    const html = readFileSync(join(out, "mnist-mlp.report.html"), "utf8");
+    expect(html).toMatch(/Loss per epoch/);
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    expect(html).toMatch(/misclassified/);
+    expect((html.match(/<img src="data:image\/png;base64,/g) ?? []).length).toBeGreaterThan(10);
+  });
+
+  it("a run killed mid-epoch leaves the previous files byte-identical", async () => {
+    const before = snapshot(out);
+    const run = startTrainCli([...QUICK, "--epochs", "50", "--out", out]);
+    await run.waitFor(/Epoch 3\/50/);
+    run.child.kill("SIGKILL");
+    await run.exit;
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("a run killed while exporting leaves the previous files byte-identical", async () => {
+    const before = snapshot(out);
+    const run = startTrainCli([...QUICK, "--seed", "7", "--out", out]);
+    await run.waitFor(/Test: loss/);
+    run.child.kill("SIGKILL");
+    await run.exit;
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it("Ctrl-C stops cleanly without touching the files, and --resume finishes the run", async () => {
+    const before = snapshot(out);
+    const run = startTrainCli([...QUICK, "--epochs", "4", "--out", out]);
+    await run.waitFor(/Epoch 3\/4/);
+    run.child.kill("SIGINT");
+    const { code } = await run.exit;
+    expect(code).toBe(130);
+    expect(run.output()).toMatch(/untouched; continue with --resume/);
+    expect(snapshot(out)).toEqual(before);
+    expect(existsSync(join(out, "mnist-mlp.ckpt"))).toBe(true);
+
+    const resumed = await runTrainCli([...QUICK, "--epochs", "4", "--out", out, "--resume"]);
+    expect(resumed.code, resumed.output).toBe(0);
+    expect(resumed.output).toMatch(/Resuming after epoch 2/);
+    expect(resumed.output).not.toMatch(/Epoch 1\/4/);
+    const card = JSON.parse(readFileSync(join(out, "mnist-mlp.json"), "utf8"));
+    expect(card.training.history.map((e: { epoch: number }) => e.epoch)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("--resume refuses a checkpoint made with another recipe", async () => {
+    const { code, output } = await runTrainCli([...QUICK, "--hidden", "32", "--out", out, "--resume"]);
+    expect(code).toBe(1);
+    expect(output).toMatch(/the checkpoint was made with another recipe/);
+  });
+});
