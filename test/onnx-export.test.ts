@@ -7,6 +7,7 @@ import { loadOnnxClassifier } from "../training/onnx-runner.ts";
 import { ExportMismatchError, verifyExport } from "../training/verify-export.ts";
 import { runOnnxChecker } from "./helpers/onnx-checker.ts";
 import { seededRandom } from "../training/random.ts";
+import { storeKernel } from "../training/quantize.ts";
 
 function randomDense(inputs: number, units: number, activation: DenseSpec["activation"], random: () => number): DenseSpec {
   const values = (n: number) => Float32Array.from({ length: n }, () => (random() - 0.5) * 0.2);
@@ -77,5 +78,49 @@ describe("ONNX export", () => {
     await expect(verifyExport(onnx, test, { probabilities, accuracy })).resolves.toMatchObject({ accuracy });
     const shifted = probabilities.map((p, i) => (i === 7 ? p + 1e-3 : p));
     await expect(verifyExport(onnx, test, { probabilities: shifted, accuracy })).rejects.toThrow(ExportMismatchError);
+  });
+});
+
+describe("quantized export", () => {
+  const random = seededRandom(11);
+  const layers = [randomDense(784, 64, "relu", random), randomDense(64, 10, "softmax", random)];
+  const float32 = buildOnnxModel({ layers, producerVersion: "test", metadata: {} });
+
+  it.each([
+    ["int8", 3.5, "DequantizeLinear"],
+    ["float16", 1.9, "Cast"],
+  ] as const)("%s storage shrinks the file %sx and runs exactly the dequantized weights", async (format, minShrink, op) => {
+    const stored = layers.map((l) => ({ ...l, stored: storeKernel(l.kernel, l.inputs, l.units, format) }));
+    const onnx = buildOnnxModel({ layers: stored, producerVersion: "test", metadata: {} });
+    expect(float32.length / onnx.length).toBeGreaterThan(minShrink);
+
+    const file = join(mkdtempSync(join(tmpdir(), "onnx-")), "q.onnx");
+    writeFileSync(file, onnx);
+    const report = runOnnxChecker(file);
+    expect(report.ok).toBe(true);
+    expect(report.ops).toContain(op);
+
+    const dequantized = stored.map((l) => ({ ...l, kernel: l.stored.format === "float32" ? l.kernel : l.stored.dequantized }));
+    const classifier = await loadOnnxClassifier(onnx);
+    const image = Float32Array.from({ length: 784 }, () => random());
+    const probs = await classifier.predict(image, 1);
+    const expected = referenceForward(dequantized, image);
+    Array.from(probs).forEach((p, k) => expect(p).toBeCloseTo(expected[k], 5));
+    // ...and stays close to the float32 model it approximates.
+    const original = referenceForward(layers, image);
+    Array.from(probs).forEach((p, k) => expect(Math.abs(p - original[k])).toBeLessThan(0.02));
+    await classifier.release();
+  });
+
+  it("int8 uses one scale per output unit: a unit of tiny weights keeps its precision", () => {
+    const kernel = new Float32Array(4 * 2);
+    for (let i = 0; i < 4; i++) {
+      kernel[i * 2] = (i + 1) * 10; // large column
+      kernel[i * 2 + 1] = (i + 1) * 0.001; // tiny column
+    }
+    const stored = storeKernel(kernel, 4, 2, "int8");
+    if (stored.format !== "int8") throw new Error("expected int8");
+    // Within half a quantization step of its own column's scale (max 0.004 / 127), not of the large column's.
+    for (let i = 0; i < 4; i++) expect(Math.abs(stored.dequantized[i * 2 + 1] - kernel[i * 2 + 1])).toBeLessThanOrEqual(0.004 / 127 / 2 + 1e-9);
   });
 });

@@ -31,7 +31,7 @@ export interface Checkpoint {
   state: TrainingState;
   modelWeights: tf.Tensor[];
   bestWeights?: tf.Tensor[];
-  optimizerWeights: tf.NamedTensor[];
+  optimizerWeights: { name: string; tensor: tf.Tensor }[];
 }
 
 const MAGIC = "EDCK1";

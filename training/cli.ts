@@ -58,6 +58,7 @@ interface CliOptions {
   backend: BackendChoice;
   dense: "fast" | "stock";
   resume: boolean;
+  quantize: "none" | "int8" | "fp16";
 }
 
 const program = new Command()
@@ -81,6 +82,7 @@ const program = new Command()
   .option("--out <dir>", "where the model, its card and report are written", "model")
   .addOption(new Option("--backend <name>", "TensorFlow.js backend").choices(BACKEND_CHOICES).default("auto"))
   .addOption(new Option("--dense <impl>", "dense layer: fast (exact gradients without transposed matMuls) or stock tf.layers.dense").choices(["fast", "stock"]).default("fast"))
+  .addOption(new Option("--quantize <format>", "store the exported weights as int8 (per-output-channel scales) or fp16").choices(["none", "int8", "fp16"]).default("none"))
   .option("--resume", "continue from the checkpoint in --out", false)
   .showHelpAfterError("(run with --help for all options)");
 
@@ -132,6 +134,7 @@ async function main(): Promise<number> {
     backend,
     dense: options.dense === "fast" ? fastDense : stockDense,
     resume: options.resume,
+    weights: ({ none: "float32", int8: "int8", fp16: "float16" } as const)[options.quantize],
     log: (line) => console.log(line),
     interrupted: () => stopRequested,
   });

@@ -3,6 +3,7 @@ import type { ActiveBackend } from "./backend.ts";
 import type { TrainingState } from "./checkpoint.ts";
 import type { ClassificationMetrics } from "./metrics.ts";
 import type { Recipe } from "./presets.ts";
+import type { WeightFormat } from "./quantize.ts";
 import { INPUT_NAME, OPSET, OUTPUT_NAME } from "./onnx-export.ts";
 
 export const MODEL_NAME = "mnist-mlp";
@@ -21,7 +22,9 @@ export function sha256Hex(bytes: Uint8Array): string {
 
 export interface CardInput {
   onnx: Uint8Array;
-  weights: "float32" | "float16" | "int8";
+  weights: WeightFormat;
+  /** Test accuracy of the unquantized weights (equal to test.accuracy for float32). */
+  float32TestAccuracy: number;
   recipe: Recipe;
   backend: ActiveBackend;
   dataDir: string;
@@ -77,6 +80,15 @@ export function buildModelCard(input: CardInput) {
         confusion: input.test.confusion,
       },
     },
+    quantization:
+      input.weights === "float32"
+        ? undefined
+        : {
+            weights: input.weights,
+            float32TestAccuracy: round(input.float32TestAccuracy),
+            testAccuracy: round(input.test.accuracy),
+            accuracyCostPoints: round((input.float32TestAccuracy - input.test.accuracy) * 100, 3),
+          },
     verification: {
       runtime: input.verification.runtime,
       testAccuracy: round(input.verification.accuracy),

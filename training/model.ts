@@ -7,7 +7,7 @@ export type DenseFactory = (config: {
   units: number;
   activation: DenseSpec["activation"];
   inputShape?: number[];
-  kernelInitializer: tf.initializers.Initializer;
+  kernelInitializer: ReturnType<typeof tf.initializers.glorotUniform>;
   name: string;
 }) => tf.layers.Layer;
 
@@ -52,12 +52,23 @@ export function denseSpecs(model: tf.LayersModel): DenseSpec[] {
     .map((layer) => {
       const [kernel, bias] = layer.getWeights();
       const config = layer.getConfig() as { activation?: string };
+      const [inputs, units] = kernel.shape as [number, number];
       return {
-        inputs: kernel.shape[0],
-        units: kernel.shape[1],
+        inputs,
+        units,
         kernel: kernel.dataSync() as Float32Array,
         bias: bias.dataSync() as Float32Array,
         activation: (config.activation ?? "linear") as DenseSpec["activation"],
       };
     });
+}
+
+/** Replaces the kernels of the model's dense layers (in order), keeping their biases. */
+export function setDenseKernels(model: tf.LayersModel, kernels: Float32Array[]): void {
+  const dense = model.layers.filter((layer) => layer.getWeights().length === 2);
+  if (dense.length !== kernels.length) throw new Error(`expected ${dense.length} kernels, got ${kernels.length}`);
+  dense.forEach((layer, i) => {
+    const [kernel, bias] = layer.getWeights();
+    layer.setWeights([tf.tensor(kernels[i], kernel.shape, "float32"), bias]);
+  });
 }

@@ -1,4 +1,5 @@
 import onnxProto from "onnx-proto";
+import type { StoredKernel } from "./quantize.ts";
 
 const { onnx } = onnxProto;
 
@@ -10,6 +11,8 @@ export interface DenseSpec {
   kernel: Float32Array;
   bias: Float32Array;
   activation: "relu" | "sigmoid" | "softmax" | "linear";
+  /** How the kernel is stored in the file; float32 unless quantized. */
+  stored?: StoredKernel;
 }
 
 export interface OnnxExportOptions {
@@ -42,6 +45,54 @@ function floatTensor(name: string, dims: number[], values: Float32Array) {
   });
 }
 
+function rawTensor(name: string, dims: number[], dataType: number, bytes: Uint8Array) {
+  return onnx.TensorProto.create({ name, dims, dataType, rawData: bytes });
+}
+
+type Node = ReturnType<typeof onnx.NodeProto.create>;
+type Tensor = ReturnType<typeof onnx.TensorProto.create>;
+
+/**
+ * The kernel's initializers and, for quantized storage, the node that turns them back into float32
+ * (DequantizeLinear per output column for int8, Cast for float16). Returns the float kernel's name.
+ */
+function kernelInputs(prefix: string, layer: DenseSpec, nodes: Node[], initializers: Tensor[]): string {
+  const dims = [layer.inputs, layer.units];
+  const stored = layer.stored ?? { format: "float32" };
+  const name = `${prefix}.kernel`;
+  if (stored.format === "float32") {
+    initializers.push(floatTensor(name, dims, layer.kernel));
+  } else if (stored.format === "float16") {
+    initializers.push(rawTensor(`${name}.f16`, dims, onnx.TensorProto.DataType.FLOAT16, stored.halfBytes));
+    nodes.push(
+      onnx.NodeProto.create({
+        name: `${prefix}.cast`,
+        opType: "Cast",
+        input: [`${name}.f16`],
+        output: [name],
+        attribute: [{ name: "to", type: onnx.AttributeProto.AttributeType.INT, i: onnx.TensorProto.DataType.FLOAT }],
+      }),
+    );
+  } else {
+    const q = new Uint8Array(stored.values.buffer, stored.values.byteOffset, stored.values.byteLength);
+    initializers.push(
+      rawTensor(`${name}.q`, dims, onnx.TensorProto.DataType.INT8, q),
+      floatTensor(`${name}.scale`, [layer.units], stored.scales),
+      rawTensor(`${name}.zero_point`, [layer.units], onnx.TensorProto.DataType.INT8, new Uint8Array(layer.units)),
+    );
+    nodes.push(
+      onnx.NodeProto.create({
+        name: `${prefix}.dequantize`,
+        opType: "DequantizeLinear",
+        input: [`${name}.q`, `${name}.scale`, `${name}.zero_point`],
+        output: [name],
+        attribute: [{ name: "axis", type: onnx.AttributeProto.AttributeType.INT, i: 1 }],
+      }),
+    );
+  }
+  return name;
+}
+
 function floatValueInfo(name: string, dims: (number | string)[]) {
   return onnx.ValueInfoProto.create({
     name,
@@ -72,13 +123,13 @@ function checkLayers(layers: DenseSpec[]): void {
 export function buildOnnxModel(options: OnnxExportOptions): Uint8Array {
   const { layers } = options;
   checkLayers(layers);
-  const nodes: ReturnType<typeof onnx.NodeProto.create>[] = [];
-  const initializers: ReturnType<typeof onnx.TensorProto.create>[] = [];
+  const nodes: Node[] = [];
+  const initializers: Tensor[] = [];
   let current = INPUT_NAME;
   layers.forEach((layer, i) => {
-    const kernel = `dense${i}.kernel`;
+    const kernel = kernelInputs(`dense${i}`, layer, nodes, initializers);
     const bias = `dense${i}.bias`;
-    initializers.push(floatTensor(kernel, [layer.inputs, layer.units], layer.kernel), floatTensor(bias, [layer.units], layer.bias));
+    initializers.push(floatTensor(bias, [layer.units], layer.bias));
     const isLast = i === layers.length - 1;
     const linearOut = isLast && layer.activation === "linear" ? OUTPUT_NAME : `dense${i}.linear`;
     nodes.push(onnx.NodeProto.create({ name: `dense${i}.gemm`, opType: "Gemm", input: [current, kernel, bias], output: [linearOut] }));

@@ -4,7 +4,8 @@ import type { ActiveBackend } from "./backend.ts";
 import { loadDigitData, splitValidation } from "./dataset.ts";
 import { EpochProgress } from "./progress.ts";
 import { PRESETS, type Recipe } from "./presets.ts";
-import { denseSpecs, type DenseFactory } from "./model.ts";
+import { denseSpecs, setDenseKernels, type DenseFactory } from "./model.ts";
+import { storeKernel, type WeightFormat } from "./quantize.ts";
 import { predictProbabilities, trainModel } from "./train.ts";
 import { classificationMetrics, type ClassificationMetrics } from "./metrics.ts";
 import { buildOnnxModel } from "./onnx-export.ts";
@@ -20,6 +21,8 @@ export interface RunOptions {
   backend: ActiveBackend;
   dense: DenseFactory;
   resume: boolean;
+  /** How the exported kernels are stored: float32, or quantized to float16 / int8. */
+  weights: WeightFormat;
   log: (line: string) => void;
   interrupted: () => boolean;
 }
@@ -69,19 +72,32 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
   const epochsRun = outcome.state.history.filter((e) => e.seconds > 0).length;
   const fitSeconds = outcome.state.history.reduce((s, e) => s + e.seconds, 0);
 
-  const probabilities = await predictProbabilities(outcome.model, data.test);
-  const test = classificationMetrics(probabilities, data.test.labels);
-  log(`\nTest: loss ${test.loss.toFixed(4)} - accuracy ${(test.accuracy * 100).toFixed(2)}% on ${test.count} images`);
-  log(`Per-class accuracy: ${test.perClassAccuracy.map((a, d) => `${d}: ${(a * 100).toFixed(1)}%`).join("  ")}`);
-  log(`Confusion matrix:\n${formatConfusion(test)}`);
+  const float32Probabilities = await predictProbabilities(outcome.model, data.test);
+  const float32Test = classificationMetrics(float32Probabilities, data.test.labels);
+  log(`\nTest: loss ${float32Test.loss.toFixed(4)} - accuracy ${(float32Test.accuracy * 100).toFixed(2)}% on ${float32Test.count} images`);
+  log(`Per-class accuracy: ${float32Test.perClassAccuracy.map((a, d) => `${d}: ${(a * 100).toFixed(1)}%`).join("  ")}`);
+  log(`Confusion matrix:\n${formatConfusion(float32Test)}`);
+
+  const layers = denseSpecs(outcome.model).map((layer) => ({ ...layer, stored: storeKernel(layer.kernel, layer.inputs, layer.units, options.weights) }));
+  let probabilities = float32Probabilities;
+  let test = float32Test;
+  if (options.weights !== "float32") {
+    // The exported model must compute what the trained model computes with the kernels it stores.
+    setDenseKernels(outcome.model, layers.map((layer) => (layer.stored.format === "float32" ? layer.kernel : layer.stored.dequantized)));
+    probabilities = await predictProbabilities(outcome.model, data.test);
+    test = classificationMetrics(probabilities, data.test.labels);
+    const cost = (float32Test.accuracy - test.accuracy) * 100;
+    log(`${options.weights} weights: test accuracy ${(test.accuracy * 100).toFixed(2)}% (${cost >= 0 ? "−" : "+"}${Math.abs(cost).toFixed(2)} points against float32)`);
+  }
 
   const published = PRESETS[recipe.preset].published;
   const onnx = buildOnnxModel({
-    layers: denseSpecs(outcome.model),
+    layers,
     producerVersion: packageVersion(),
-    docString: `MNIST digit classifier (${recipe.preset} recipe) trained with TensorFlow.js`,
+    docString: `MNIST digit classifier (${recipe.preset} recipe, ${options.weights} weights) trained with TensorFlow.js`,
     metadata: {
       recipe: JSON.stringify(recipe),
+      weights: options.weights,
       test_accuracy: test.accuracy.toFixed(4),
       preprocessing: INPUT_CONVENTION,
       labels: LABELS.join(","),
@@ -94,7 +110,8 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
 
   const card = buildModelCard({
     onnx,
-    weights: "float32",
+    weights: options.weights,
+    float32TestAccuracy: float32Test.accuracy,
     recipe,
     backend: options.backend,
     dataDir: data.dir,
