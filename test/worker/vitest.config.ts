@@ -1,0 +1,32 @@
+// Tests that run inside workerd (the real Workers runtime) through @cloudflare/vitest-pool-workers.
+import { fileURLToPath } from "node:url";
+import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
+import { defineConfig } from "vitest/config";
+
+// Nothing here may reach an outside host: no wrangler metrics, no download of the `Request.cf` object.
+process.env.WRANGLER_SEND_METRICS = "false";
+process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+export default defineConfig({
+  root,
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: "./wrangler.toml" },
+      remoteBindings: false,
+      miniflare: { cf: false },
+    }),
+  ],
+  test: {
+    name: "worker",
+    root,
+    include: ["test/worker/**/*.test.ts"],
+    globalSetup: ["test/worker/global-setup.ts"],
+    testTimeout: 60_000,
+    // The pool ships a .wasm import to workerd as a JSON number array: ~15 s for ORT's 14 MB binary. Sharing one
+    // module graph across test files pays that once; every test builds its own state (apps, session caches).
+    isolate: false,
+    hookTimeout: 120_000,
+  },
+});

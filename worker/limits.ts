@@ -1,0 +1,19 @@
+// Documented request limits (also stated in the OpenAPI description and error messages).
+
+/** Largest accepted request body: 5 MiB. */
+export const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/** Largest accepted image side in pixels, read from the file header before any pixel is decoded. */
+export const MAX_IMAGE_SIDE = 4096;
+
+/**
+ * Largest accepted pixel count (also from the header): 4 Mpx, e.g. 2048×2048.
+ * Images are decoded in memory inside a 128 MB isolate; measured in Node, a 12 Mpx 16-bit RGBA PNG needs
+ * ~200 MB and a 12 Mpx JPEG ~140 MB to decode, a 4 Mpx one about a third of that.
+ */
+export const MAX_IMAGE_PIXELS = 4 * 1024 * 1024;
+
+/** Ceiling handed to jpeg-js for its own allocations, so a hostile JPEG fails cleanly instead of exhausting memory. */
+export const MAX_JPEG_DECODER_MEMORY_MB = 96;
+
+export const MIB = 1024 * 1024;
