@@ -4,11 +4,10 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 import { afterAll, expect, it } from "vitest";
+import { OFFLINE_WRANGLER_ENV, ROOT, WRANGLER_CLI } from "./helpers/wrangler.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const PAID_PLAN_LIMIT_BYTES = 10 * 1024 * 1024;
 const outdir = mkdtempSync(join(tmpdir(), "edge-digits-bundle-"));
 
@@ -17,11 +16,11 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 it("the worker bundle's gzip size is under the 10 MiB paid-plan limit", () => {
   const log = execFileSync(
     process.execPath,
-    ["node_modules/wrangler/bin/wrangler.js", "deploy", "--dry-run", "--outdir", outdir],
+    [WRANGLER_CLI, "deploy", "--dry-run", "--outdir", outdir],
     {
       cwd: ROOT,
       encoding: "utf8",
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
+      env: { ...process.env, ...OFFLINE_WRANGLER_ENV },
     },
   );
   const modules = readdirSync(outdir).filter((name) => !name.endsWith(".map") && name !== "README.md");

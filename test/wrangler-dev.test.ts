@@ -4,10 +4,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OFFLINE_WRANGLER_ENV, ROOT, WRANGLER_CLI } from "./helpers/wrangler.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const FIXTURE = "digit-7-mnist-t10k-0000.png";
 
 function freePort(): Promise<number> {
@@ -41,7 +40,7 @@ beforeAll(async () => {
   server = spawn(
     process.execPath,
     [
-      "node_modules/wrangler/bin/wrangler.js",
+      WRANGLER_CLI,
       "dev",
       "--ip", "127.0.0.1",
       "--port", String(port),
@@ -52,7 +51,7 @@ beforeAll(async () => {
       cwd: ROOT,
       detached: true, // own process group, so stopping it also stops workerd
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" },
+      env: { ...process.env, ...OFFLINE_WRANGLER_ENV },
     },
   );
   const ready = new Promise<void>((resolve, reject) => {

@@ -70,6 +70,7 @@ export const classifyRoute = createRoute({
         },
         "image/png": binaryImage,
         "image/jpeg": binaryImage,
+        "application/octet-stream": binaryImage,
       },
     },
   },

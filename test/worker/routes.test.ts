@@ -13,6 +13,12 @@ describe("GET /health", () => {
     expect(body.model).toEqual({ name: card.name, sha: card.sha256.slice(0, 12) });
     expect(typeof body.modelLoaded).toBe("boolean");
   });
+
+  it("answers HEAD without a body", async () => {
+    const res = await call("/health", { method: "HEAD" });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toBe("");
+  });
 });
 
 describe("GET /model", () => {
@@ -36,7 +42,12 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(doc.paths).sort()).toEqual(["/classify", "/health", "/model"]);
     const classify = doc.paths["/classify"]!.post!;
     expect(Object.keys(classify.responses).sort()).toEqual(["200", "400", "413", "415", "422", "503"]);
-    expect(Object.keys(classify.requestBody!.content).sort()).toEqual(["image/jpeg", "image/png", "multipart/form-data"]);
+    expect(Object.keys(classify.requestBody!.content).sort()).toEqual([
+      "application/octet-stream",
+      "image/jpeg",
+      "image/png",
+      "multipart/form-data",
+    ]);
     expect(doc.paths["/health"]!.get).toBeDefined();
     expect(doc.paths["/model"]!.get).toBeDefined();
   });

@@ -6,6 +6,7 @@ import { defineConfig } from "vitest/config";
 // Nothing here may reach an outside host: no wrangler metrics, no download of the `Request.cf` object.
 process.env.WRANGLER_SEND_METRICS = "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
+process.env.WRANGLER_HIDE_BANNER = "true";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
