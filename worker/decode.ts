@@ -27,21 +27,21 @@ export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
 function describeOtherFormat(bytes: Uint8Array): string {
   try {
     const type = imageSize(bytes).type;
-    if (type) return `a ${type.toUpperCase()} image`;
+    if (type) return `${type.toUpperCase()} image`;
   } catch {
     // not an image format image-size knows
   }
   const head = new TextDecoder().decode(bytes.subarray(0, 256)).trimStart();
   if (head.startsWith("<")) return "markup (HTML/XML/SVG)";
   if (/^[\x09\x0a\x0d\x20-\x7e]*$/.test(head)) return "text";
-  return "an unrecognised file";
+  return "unrecognised";
 }
 
 function unsupported(bytes: Uint8Array): ApiError {
   return new ApiError(
     415,
     "unsupported_image_format",
-    `The upload is ${describeOtherFormat(bytes)}, not PNG or JPEG. Send a PNG or JPEG image of the digit.`,
+    `The upload is not a PNG or JPEG image (detected: ${describeOtherFormat(bytes)}). Send a PNG or JPEG image of the digit.`,
   );
 }
 

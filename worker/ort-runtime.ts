@@ -4,11 +4,12 @@
 // neither locate its .wasm by URL nor compile it itself. What works, using only documented switches:
 // - `onnxruntime-web/wasm` is the build with the Emscripten glue embedded, so nothing is imported at run time;
 // - the .wasm itself is imported through wrangler's CompiledWasm rule, arriving as a ready `WebAssembly.Module`;
-// - `env.wasm.wasmBinary` set tells ORT "the binary is supplied": no fetch, no URL needed. ORT 1.30 builds the
-//   Emscripten module config itself (numThreads, wasmBinary, locateFile), so the `instantiateWasm` hook of
-//   Emscripten cannot be passed in; the glue ends in exactly one `WebAssembly.instantiate(bytes, imports)`.
-//   While ORT initialises we answer that one call, recognised by its placeholder bytes, from the precompiled
-//   module, and put the original function back right after.
+// - `env.wasm.wasmBinary` set tells ORT "the binary is supplied": no fetch, no URL needed (`wasmPaths` instead
+//   would make ORT fetch the .wasm or dynamically import a URL, neither possible in a bundled Worker). ORT 1.30
+//   builds the Emscripten module config itself (numThreads, wasmBinary, locateFile), so Emscripten's
+//   `instantiateWasm` hook cannot be passed in; the glue ends in exactly one `WebAssembly.instantiate(bytes,
+//   imports)`. While ORT initialises we answer that one call, recognised by its placeholder bytes, from the
+//   precompiled module, and put the original function back right after.
 import * as ort from "onnxruntime-web/wasm";
 import ortWasmModule from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
 
@@ -39,6 +40,17 @@ function configureOrt(): void {
 
 type Instantiate = typeof WebAssembly.instantiate;
 
+const realInstantiate: Instantiate = WebAssembly.instantiate;
+let initsInProgress = 0;
+
+async function fromPrecompiled(source: unknown, imports?: WebAssembly.Imports): Promise<unknown> {
+  if (isPlaceholder(source)) {
+    const instance = await realInstantiate(ortWasmModule, imports);
+    return { instance, module: ortWasmModule };
+  }
+  return (realInstantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
+}
+
 /**
  * Runs `init` (the first `InferenceSession.create`, which initialises ORT's wasm) with ORT's single
  * `WebAssembly.instantiate(placeholder, imports)` answered from the precompiled module.
@@ -46,18 +58,10 @@ type Instantiate = typeof WebAssembly.instantiate;
  */
 export async function withOrtWasm<T>(init: () => Promise<T>): Promise<T> {
   configureOrt();
-  const original: Instantiate = WebAssembly.instantiate;
-  const fromPrecompiled = async (source: unknown, imports?: WebAssembly.Imports) => {
-    if (isPlaceholder(source)) {
-      const instance = await original(ortWasmModule, imports);
-      return { instance, module: ortWasmModule };
-    }
-    return (original as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
-  };
-  WebAssembly.instantiate = fromPrecompiled as Instantiate;
+  if (initsInProgress++ === 0) WebAssembly.instantiate = fromPrecompiled as Instantiate;
   try {
     return await init();
   } finally {
-    WebAssembly.instantiate = original;
+    if (--initsInProgress === 0) WebAssembly.instantiate = realInstantiate;
   }
 }

@@ -85,4 +85,20 @@ describe("onnxruntime-web in workerd", () => {
     const sum = Array.from(output.data as Float32Array).reduce((a, b) => a + b, 0);
     expect(sum).toBeCloseTo(1, 5);
   });
+
+  it("overlapping initialisations also leave WebAssembly.instantiate as they found it", async () => {
+    const { withOrtWasm } = await import("../../worker/ort-runtime.ts");
+    const instantiate = WebAssembly.instantiate;
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    let seenDuring: unknown;
+    await Promise.all([
+      withOrtWasm(async () => {
+        await pause(10);
+        seenDuring = WebAssembly.instantiate;
+      }),
+      withOrtWasm(() => pause(20)),
+    ]);
+    expect(seenDuring).not.toBe(instantiate);
+    expect(WebAssembly.instantiate).toBe(instantiate);
+  });
 });
