@@ -136,6 +136,19 @@ describe("415: not PNG or JPEG", () => {
     await expectError(await postImage(fixture("bad-gif-digit.gif"), "", "digit.png"), 415, "unsupported_image_format");
   });
 
+  it("curl --data-binary @digit.png (sent as a url-encoded form) is told how to send the file", async () => {
+    const body = await expectError(
+      await post({ body: fixture("digit-7-mnist-t10k-0000.png"), headers: { "content-type": "application/x-www-form-urlencoded" } }),
+      415,
+      "unsupported_media_type",
+    );
+    expect(body.message).toContain("-F img=@");
+  });
+
+  it("a raw body without any content type", async () => {
+    await expectError(await post({ body: fixture("digit-7-mnist-t10k-0000.png") }), 415, "unsupported_media_type");
+  });
+
   it("a raw body with a non-image content type", async () => {
     await expectError(await post({ body: "7", headers: { "content-type": "text/plain" } }), 415, "unsupported_media_type");
     await expectError(
