@@ -1,5 +1,5 @@
-// POST /classify end to end in workerd: every digit fixture (label in its file name: digit-<label>-…) is
-// uploaded like `curl -F img=@file` and must come back as its digit, with a well-formed answer.
+// POST /classify end to end in workerd: every digit fixture (label in its file name: <label>-… or
+// digit-<label>-…) is uploaded like `curl -F img=@file` and must come back as its digit, well-formed.
 import { decode as decodePng } from "fast-png";
 import { describe, expect, inject, it } from "vitest";
 import { call, fixture, fixtureNames, postImage } from "./helpers.ts";
@@ -13,13 +13,14 @@ interface Classification {
   debug?: { input: { width: number; height: number; png: string; pixels: number[] } };
 }
 
-/** Label from names like digit-7-….png (ours) or …-label-7….png; undefined for other fixtures. */
+/** Label from names like 7-ink-on-paper.png or digit-7-mnist-….png; undefined for other fixtures. */
 function labelOf(name: string): number | undefined {
-  const match = /^digit[-_](\d)[-_.]/i.exec(name) ?? /(?:^|[-_])label[-_]?(\d)(?:[-_.])/i.exec(name);
+  const match = /^(?:digit[-_])?(\d)[-_.]/i.exec(name);
   return match ? Number(match[1]) : undefined;
 }
 
-const digitFixtures = fixtureNames().filter((name) => labelOf(name) !== undefined && /\.(png|jpe?g)$/i.test(name));
+const imageFixtures = fixtureNames().filter((name) => /\.(png|jpe?g)$/i.test(name));
+const digitFixtures = imageFixtures.filter((name) => labelOf(name) !== undefined);
 
 function expectWellFormed(body: Classification): void {
   expect(Number.isInteger(body.digit) && body.digit >= 0 && body.digit <= 9).toBe(true);
@@ -36,8 +37,9 @@ function expectWellFormed(body: Classification): void {
 }
 
 describe("classification of the fixture uploads", () => {
-  it("has digit fixtures to classify", () => {
+  it("has digit fixtures to classify, and every PNG/JPEG fixture is either labelled or a bad-* input", () => {
     expect(digitFixtures.length).toBeGreaterThanOrEqual(10);
+    expect(imageFixtures.filter((name) => labelOf(name) === undefined && !name.startsWith("bad-"))).toEqual([]);
   });
 
   it.each(digitFixtures)("%s", async (name) => {
