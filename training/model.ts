@@ -13,7 +13,12 @@ export type DenseFactory = (config: {
 
 export const stockDense: DenseFactory = (config) => tf.layers.dense(config);
 
-/** The recipe's MLP: hidden dense layers (each optionally followed by dropout), then a 10-way softmax. */
+/**
+ * The recipe's MLP: hidden dense layers (each optionally followed by dropout), then a 10-unit output layer.
+ * The output layer gives logits: the recipe's softmax is applied inside the loss while training (as Keras
+ * does for a softmax output with categorical cross-entropy: stable, and no clipped gradients for confidently
+ * wrong samples), by `predictProbabilities` at inference, and as a Softmax node in the exported ONNX graph.
+ */
 export function buildModel(recipe: Recipe, dense: DenseFactory = stockDense): tf.Sequential {
   const model = tf.sequential({ name: `mnist_${recipe.preset}` });
   const sizes = [...recipe.hidden, CLASS_COUNT];
@@ -22,7 +27,7 @@ export function buildModel(recipe: Recipe, dense: DenseFactory = stockDense): tf
     model.add(
       dense({
         units,
-        activation: isOutput ? "softmax" : recipe.activation,
+        activation: isOutput ? "linear" : recipe.activation,
         inputShape: i === 0 ? [PIXELS] : undefined,
         // Keras' default initializer, seeded per layer so that --seed reproduces the initial weights.
         kernelInitializer: tf.initializers.glorotUniform({ seed: recipe.seed * 101 + i }),
@@ -32,6 +37,16 @@ export function buildModel(recipe: Recipe, dense: DenseFactory = stockDense): tf
     if (!isOutput && recipe.dropout > 0) model.add(tf.layers.dropout({ rate: recipe.dropout, name: `dropout${i}` }));
   });
   return model;
+}
+
+/** Categorical cross-entropy of the softmax of the logits, computed from the logits. */
+export function softmaxCrossEntropy(labels: tf.Tensor, logits: tf.Tensor): tf.Tensor {
+  return tf.losses.softmaxCrossEntropy(labels, logits);
+}
+
+/** Compiles for training: the recipe's optimizer, categorical cross-entropy on the softmax, accuracy. */
+export function compileModel(model: tf.LayersModel, recipe: Recipe): void {
+  model.compile({ optimizer: makeOptimizer(recipe), loss: softmaxCrossEntropy, metrics: ["accuracy"] });
 }
 
 export function makeOptimizer(recipe: Recipe): tf.Optimizer {
@@ -45,11 +60,10 @@ export function makeOptimizer(recipe: Recipe): tf.Optimizer {
   }
 }
 
-/** The model's dense layers with their weights, in the plain form the ONNX exporter takes. */
+/** The model's dense layers with their weights, in the plain form the ONNX exporter takes; the last ends in the softmax. */
 export function denseSpecs(model: tf.LayersModel): DenseSpec[] {
-  return model.layers
-    .filter((layer) => layer.getWeights().length === 2)
-    .map((layer) => {
+  const dense = model.layers.filter((layer) => layer.getWeights().length === 2);
+  return dense.map((layer, i) => {
       const [kernel, bias] = layer.getWeights();
       const config = layer.getConfig() as { activation?: string };
       const [inputs, units] = kernel.shape as [number, number];
@@ -58,7 +72,7 @@ export function denseSpecs(model: tf.LayersModel): DenseSpec[] {
         units,
         kernel: kernel.dataSync() as Float32Array,
         bias: bias.dataSync() as Float32Array,
-        activation: (config.activation ?? "linear") as DenseSpec["activation"],
+        activation: i === dense.length - 1 ? "softmax" : ((config.activation ?? "linear") as DenseSpec["activation"]),
       };
     });
 }

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { buildModel, makeOptimizer, type DenseFactory } from "./model.ts";
+import { buildModel, compileModel, type DenseFactory } from "./model.ts";
 import { CLASS_COUNT, PIXELS, type DigitSet } from "./dataset.ts";
 import { loadCheckpoint, saveCheckpoint, type EpochLog, type TrainingState } from "./checkpoint.ts";
 import { seededRandom, shuffledIndices } from "./random.ts";
@@ -45,7 +45,7 @@ function sameRecipe(a: Recipe, b: Recipe): boolean {
 export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
   const { recipe, progress, log } = request;
   const model = buildModel(recipe, request.dense);
-  model.compile({ optimizer: makeOptimizer(recipe), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
+  compileModel(model, recipe);
 
   let state: TrainingState = { recipe, completedEpochs: 0, history: [] };
   let bestWeights: tf.Tensor[] | undefined;
@@ -142,12 +142,12 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
   return { model, state, weightsFrom: useBest ? "best" : "last", stoppedEarly, interrupted };
 }
 
-/** Class probabilities of a tfjs model for a whole set, in batches. */
+/** Class probabilities (softmax of the model's logits) for a whole set, in batches. */
 export async function predictProbabilities(model: tf.LayersModel, set: DigitSet, batchSize = 1000): Promise<Float32Array> {
   const out = new Float32Array(set.count * CLASS_COUNT);
   for (let start = 0; start < set.count; start += batchSize) {
     const n = Math.min(batchSize, set.count - start);
-    const probs = tf.tidy(() => model.predict(tf.tensor2d(set.images.subarray(start * PIXELS, (start + n) * PIXELS), [n, PIXELS])) as tf.Tensor);
+    const probs = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(set.images.subarray(start * PIXELS, (start + n) * PIXELS), [n, PIXELS])) as tf.Tensor));
     out.set((await probs.data()) as Float32Array, start * CLASS_COUNT);
     probs.dispose();
   }
