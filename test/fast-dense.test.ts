@@ -110,6 +110,21 @@ describe("FastDense matches tf.layers.dense", () => {
     }
   });
 
+  it("applies to the last axis of a rank-3 input, like Dense", async () => {
+    const run = async (backend: string, layer: tf.layers.Layer) => {
+      await tf.setBackend(backend);
+      const x = tf.tensor3d(pseudoRandom(2 * 3 * 6, 8), [2, 3, 6]);
+      layer.apply(x);
+      layer.setWeights([tf.tensor2d(pseudoRandom(6 * 4, 9), [6, 4]), tf.tensor1d(pseudoRandom(4, 10))]);
+      const y = layer.apply(x) as tf.Tensor;
+      return { shape: y.shape, data: y.dataSync() as Float32Array };
+    };
+    const expected = await run("cpu", tf.layers.dense({ units: 4, activation: "relu" }));
+    const actual = await run("wasm", fastDense({ units: 4, activation: "relu" }));
+    expect(actual.shape).toEqual([2, 3, 4]);
+    expectClose(actual.data, expected.data, "output");
+  });
+
   it("keeps Dense's weight layout: [kernel [in, units], bias [units]]", async () => {
     await tf.setBackend("wasm");
     const dense = tf.layers.dense({ units: 3, inputShape: [4] });

@@ -31,9 +31,10 @@ export interface FastDenseConfig {
 const FORWARD_KERNEL = "FastDenseForward";
 type ForwardAttrs = { relu: boolean };
 
-// x·kernel + bias with relu fused when asked, as one _FusedMatMul kernel (called directly because
-// tf.fused.matMul does not fuse while gradients are recorded; the kernel takes rank-3 operands).
-function fusedAffine(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, relu: boolean): tf.Tensor2D {
+// x·kernel + bias with relu fused when asked, as one _FusedMatMul kernel of the wasm backend
+// (called directly because tf.fused.matMul does not fuse while gradients are recorded; the kernel
+// takes rank-3 operands).
+function fusedAffineOnWasm(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, relu: boolean): tf.Tensor2D {
   const [batch, inputDim] = x.shape;
   const units = kernel.shape[1];
   const y = tf.engine().runKernel(
@@ -44,18 +45,18 @@ function fusedAffine(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, rel
   return tf.reshape(y, [batch, units]);
 }
 
-// Written with tfjs ops, so one implementation serves every backend; it is registered for a
-// backend the first time a FastDense layer runs there.
+// Written with tfjs ops, so it serves every backend; it is registered for a backend the first time
+// a FastDense layer runs there. Off wasm it issues the same ops as tf.layers.dense.
 const forwardKernel: tf.KernelFunc = ({ inputs, attrs }) => {
   // denseForward passes tensors, so the inputs are tensors rather than bare TensorInfos.
   const { x, kernel, bias } = inputs as unknown as { x: tf.Tensor2D; kernel: tf.Tensor2D; bias: tf.Tensor1D };
   const { relu } = attrs as unknown as ForwardAttrs;
   return tf.tidy(() => {
     const [batch, inputDim] = x.shape;
-    if (!isWasmBackend() || !prefersFlipped(batch, inputDim, kernel.shape[1], false, false)) {
-      return fusedAffine(x, kernel, bias, relu);
+    // Unless the layer is wider than the batch: then packing the batch beats packing the kernel.
+    if (isWasmBackend() && !prefersFlipped(batch, inputDim, kernel.shape[1], false, false)) {
+      return fusedAffineOnWasm(x, kernel, bias, relu);
     }
-    // A layer wider than the batch: packing the batch beats packing the kernel.
     const z = tf.add(plainMatMul(x, kernel), bias);
     return relu ? tf.relu(z) : z;
   });
@@ -95,7 +96,7 @@ tf.registerGradient({
 });
 
 /** y = x·kernel + bias, optionally followed by relu, with the fast gradient. x is [batch, in]. */
-export function denseForward(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, relu: boolean): tf.Tensor2D {
+function denseForward(x: tf.Tensor2D, kernel: tf.Tensor2D, bias: tf.Tensor1D, relu: boolean): tf.Tensor2D {
   ensureForwardKernel();
   return tf.engine().runKernel(FORWARD_KERNEL, { x, kernel, bias }, { relu } satisfies ForwardAttrs) as tf.Tensor2D;
 }

@@ -8,9 +8,9 @@
 // operand is the one packed.
 import * as tf from "@tensorflow/tfjs";
 
-// Packing one element of B costs about as much as transposing six elements (measured on
-// tfjs-backend-wasm 4.22 with SIMD: ~6 ns vs ~1 ns per float).
-const PACK_COST = 6;
+// Packing one element of B costs about as much as transposing four (measured on
+// tfjs-backend-wasm 4.22 with SIMD: 3.5-6 ns vs 0.6-2 ns per float).
+const PACK_COST = 4;
 
 export function isWasmBackend(): boolean {
   return tf.getBackend() === "wasm";
