@@ -10,14 +10,15 @@ import * as tf from "@tensorflow/tfjs";
 import { median } from "./stats.ts";
 import { version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import { selectBackend } from "../training/backend.ts";
-import { defaultDataDir, loadDigitData, PIXELS, CLASS_COUNT } from "../training/dataset.ts";
-import { fastDense } from "../training/fast-dense.ts";
-import { buildModel, makeOptimizer, stockDense, type DenseFactory } from "../training/model.ts";
+import { defaultDataDir, loadDigitData, PIXELS, CLASS_COUNT, type DigitSet } from "../training/dataset.ts";
+import { fastDense, FORWARD_KERNEL } from "../training/fast-dense.ts";
+import { buildModel, compileModel, stockDense } from "../training/model.ts";
 import { presetRecipe, type Recipe } from "../training/presets.ts";
 import { toTensors } from "../training/train.ts";
 import { updateBenchmarkSection } from "./benchmarks-file.ts";
 import { backendGemmGflops, nativeGemmGflops, type NativeGemm } from "./flops-probe.ts";
 import { describeMachine, loadAverage, wasBusy, type MachineInfo } from "./machine-info.ts";
+import { profileSteps, type StepProfile } from "./step-profile.ts";
 
 export const BENCHMARK_SECTION = { id: "train-throughput", title: "Training throughput (`npm run bench:train`)" };
 const EPOCH_SAMPLES = 54_000;
@@ -58,6 +59,8 @@ export interface TrainingBenchResults {
   /** Median fast-wasm throughput over median stock-wasm throughput. */
   speedup?: number;
   flops: { gemmSize: number; wasmGflops: number; native: NativeGemm };
+  /** Per-kernel breakdown of a FastDense training step on wasm. */
+  fastStep: StepProfile;
 }
 
 /** Matrix-product FLOPs per training sample: forward, weight gradients, and input gradients of all but the first layer. */
@@ -88,14 +91,12 @@ interface Trainee {
   y: tf.Tensor2D;
 }
 
-async function prepare(config: Configuration, recipe: Recipe, data: { x: Float32Array; labels: Uint8Array }): Promise<Trainee> {
-  const dense: DenseFactory = config.dense === "fast" ? fastDense : stockDense;
-  const model = buildModel(recipe, dense);
-  model.compile({ optimizer: makeOptimizer(recipe), loss: "categoricalCrossentropy", metrics: ["accuracy"] });
-  const { x, y } = toTensors({ count: config.samples, images: data.x.subarray(0, config.samples * PIXELS), labels: data.labels.subarray(0, config.samples) });
-  // Warm-up: the first batches compile wasm code paths and allocate the optimizer's moments.
-  const warmX = x.slice(0, 2 * recipe.batchSize);
-  const warmY = y.slice(0, 2 * recipe.batchSize);
+/** A compiled model after a 2-batch warm-up (which compiles wasm code paths and creates Adam's moments), and its data. */
+async function prepare(dense: "stock" | "fast", samples: number, recipe: Recipe, data: DigitSet): Promise<Trainee> {
+  const model = buildModel(recipe, dense === "fast" ? fastDense : stockDense);
+  compileModel(model, recipe);
+  const { x, y } = toTensors({ count: samples, images: data.images.subarray(0, samples * PIXELS), labels: data.labels.subarray(0, samples) });
+  const [warmX, warmY] = [x.slice(0, 2 * recipe.batchSize), y.slice(0, 2 * recipe.batchSize)];
   await model.fit(warmX, warmY, { batchSize: recipe.batchSize, epochs: 1, shuffle: false, verbose: 0 });
   tf.dispose([warmX, warmY]);
   return { model, x, y };
@@ -111,7 +112,7 @@ async function timeEpoch({ model, x, y }: Trainee, batchSize: number): Promise<n
  * Measures every configuration of one backend; their timed epochs alternate, so that a change in
  * machine load during the run affects them alike.
  */
-async function measureBackend(backend: BackendName, configs: Configuration[], recipe: Recipe, data: { x: Float32Array; labels: Uint8Array }): Promise<ThroughputRow[]> {
+async function measureBackend(backend: BackendName, configs: Configuration[], recipe: Recipe, data: DigitSet): Promise<ThroughputRow[]> {
   try {
     await selectBackend(backend);
   } catch (error) {
@@ -120,7 +121,7 @@ async function measureBackend(backend: BackendName, configs: Configuration[], re
   }
   const trainees: Trainee[] = [];
   try {
-    for (const config of configs) trainees.push(await prepare(config, recipe, data));
+    for (const config of configs) trainees.push(await prepare(config.dense, config.samples, recipe, data));
     const rows: ThroughputRow[] = configs.map((config) => ({ ...config, status: "measured", samplesPerSecond: [] }));
     const rounds = Math.max(...configs.map((c) => c.repeats));
     for (let round = 0; round < rounds; round++) {
@@ -138,20 +139,31 @@ async function measureBackend(backend: BackendName, configs: Configuration[], re
   }
 }
 
+async function profileFastStep(recipe: Recipe, data: DigitSet, steps: number): Promise<StepProfile> {
+  await selectBackend("wasm");
+  const trainee = await prepare("fast", 2 * recipe.batchSize, recipe, data);
+  const [x, y] = [trainee.x.slice(0, recipe.batchSize), trainee.y.slice(0, recipe.batchSize)];
+  try {
+    return await profileSteps(() => trainee.model.trainOnBatch(x, y), steps, [FORWARD_KERNEL]);
+  } finally {
+    trainee.model.dispose();
+    tf.dispose([x, y, trainee.x, trainee.y]);
+  }
+}
+
 export async function runTrainingBench(options: TrainingBenchOptions): Promise<{ markdown: string; results: TrainingBenchResults }> {
   const loadAtStart = loadAverage();
   const recipe = presetRecipe("mlp");
   const configs = configurations(options.quick);
   const maxSamples = Math.max(...configs.map((c) => c.samples));
-  const { train } = await loadDigitData(defaultDataDir(), maxSamples);
-  const data = { x: train.images, labels: train.labels };
+  const { train: data } = await loadDigitData(defaultDataDir(), maxSamples);
 
   const rows: ThroughputRow[] = [];
   for (const backend of ["wasm", "cpu", "node"] as const) {
     rows.push(...(await measureBackend(backend, configs.filter((c) => c.backend === backend), recipe, data)));
   }
 
-  await selectBackend("wasm");
+  const fastStep = await profileFastStep(recipe, data, options.quick ? 5 : 15);
   const gemmSize = options.quick ? 512 : 1024;
   const flops = {
     gemmSize,
@@ -172,6 +184,7 @@ export async function runTrainingBench(options: TrainingBenchOptions): Promise<{
     rows,
     speedup: stock && fast ? fast / stock : undefined,
     flops,
+    fastStep,
   };
   return { markdown: renderMarkdown(results), results };
 }
@@ -186,7 +199,7 @@ export function renderMarkdown(r: TrainingBenchResults): string {
     `Run ${r.date}${r.quick ? " (--quick)" : ""} on ${r.machine.cpuModel}, ${r.machine.cores} cores${r.machine.mhz ? ` @ ${r.machine.mhz} MHz` : ""}, ${r.machine.ramGiB} GiB RAM, ${r.machine.platform}; Node ${r.machine.node}, tfjs ${r.versions.tfjs}, tfjs-backend-wasm ${r.versions.wasmBackend}.`,
     `Load average (1 min): ${r.load.start} at start, ${r.load.end} at end${r.load.busy ? " — **the machine was busy: these numbers are pessimistic, re-run when it is quiet**" : ""}.`,
     "",
-    `Seed MLP 784-512-512-10, Adam, batch 128, model.fit on real MNIST samples after a 2-batch warm-up; ${fmt(r.flopsPerSample / 1e6, 2)} MFLOP of matrix products per sample. Median of the timed epochs; the epochs of configurations on the same backend alternate. s/epoch projects ${fmt(EPOCH_SAMPLES)} training samples (validation not included).`,
+    `Seed MLP 784-512-512-10 as \`npm run train\` builds and compiles it (training/model.ts), Adam, batch 128, model.fit on real MNIST samples after a 2-batch warm-up; ${fmt(r.flopsPerSample / 1e6, 2)} MFLOP of matrix products per sample. Median of the timed epochs; the epochs of configurations on the same backend alternate. s/epoch projects ${fmt(EPOCH_SAMPLES)} training samples (validation not included).`,
     "",
     "| configuration | samples/s (median) | range | ms/batch | × stock wasm | s/epoch | matMul GFLOP/s |",
     "|---|--:|--:|--:|--:|--:|--:|",
@@ -214,7 +227,27 @@ export function renderMarkdown(r: TrainingBenchResults): string {
     lines.push(`FastDense training sustains ${fmt(effective, 1)} GFLOP/s of matrix products: ${fmt((100 * effective) / r.flops.wasmGflops)}% of the wasm matMul ceiling` +
       (nativeAll ? `, ${fmt((100 * effective) / nativeAll)}% of what the machine does natively on all cores.` : "."));
   }
+  lines.push("", ...renderStepProfile(r.fastStep));
   return lines.join("\n");
+}
+
+const KERNELS_SHOWN = 8;
+
+function renderStepProfile(p: StepProfile): string[] {
+  const kernelMs = p.kernels.reduce((sum, k) => sum + k.ms, 0);
+  const shown = p.kernels.slice(0, KERNELS_SHOWN);
+  const rest = p.kernels.slice(KERNELS_SHOWN);
+  const row = (name: string, ms: number) => `| ${name} | ${fmt(ms, 2)} | ${fmt((100 * ms) / p.stepMs)}% |`;
+  return [
+    `Where a FastDense step's time goes on wasm (tf.profile of model.trainOnBatch, batch 128, median of ${p.steps} steps; profiling adds some overhead):`,
+    "",
+    "| kernel | ms/step | share |",
+    "|---|--:|--:|",
+    ...shown.map((k) => row(k.kernel, k.ms)),
+    row(`${rest.length} other kernels`, rest.reduce((sum, k) => sum + k.ms, 0)),
+    row("outside kernels (tfjs engine, model.fit bookkeeping)", Math.max(0, p.stepMs - kernelMs)),
+    `| **step** | **${fmt(p.stepMs, 2)}** | |`,
+  ];
 }
 
 async function main(): Promise<void> {

@@ -28,7 +28,8 @@ export interface FastDenseConfig {
   biasInitializer?: InitializerSpec;
 }
 
-const FORWARD_KERNEL = "FastDenseForward";
+/** The custom kernel a FastDense layer runs (it wraps other kernels, which profiles list too). */
+export const FORWARD_KERNEL = "FastDenseForward";
 type ForwardAttrs = { relu: boolean };
 
 // x·kernel + bias with relu fused when asked, as one _FusedMatMul kernel of the wasm backend
