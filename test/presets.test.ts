@@ -29,7 +29,7 @@ function layerSummary(model: tf.LayersModel) {
 describe("presets build the tutorials' models", () => {
   it("mlp: 784 → 512 ReLU → 512 ReLU → 10 softmax, Adam, batch 128, 20 epochs, 10% validation", () => {
     const recipe = presetRecipe("mlp");
-    expect(recipe).toMatchObject({ optimizer: "adam", learningRate: 0.001, batchSize: 128, epochs: 20, valSplit: 0.1 });
+    expect(recipe).toMatchObject({ optimizer: "adam", learningRate: 0.001, batchSize: 128, epochs: 20, valSplit: 0.1, keep: "best-val-acc" });
     const model = buildModel(recipe, fastDense);
     expect(layerSummary(model).map((l) => [l.shape, l.activation])).toEqual([
       [[[784, 512], [512]], "relu"],
@@ -57,7 +57,7 @@ describe("presets build the tutorials' models", () => {
 
   it("dropout: dropout 0.2 after each hidden layer, RMSprop, 20% validation, best val_loss weights", () => {
     const recipe = presetRecipe("dropout");
-    expect(recipe).toMatchObject({ optimizer: "rmsprop", batchSize: 128, epochs: 20, valSplit: 0.2, restoreBest: true });
+    expect(recipe).toMatchObject({ optimizer: "rmsprop", batchSize: 128, epochs: 20, valSplit: 0.2, keep: "best-val-loss" });
     const model = buildModel(recipe);
     expect(layerSummary(model).map((l) => l.type)).toEqual(["Dense", "Dropout", "Dense", "Dropout", "Dense"]);
     expect(layerSummary(model).filter((l) => l.type === "Dropout").map((l) => l.rate)).toEqual([0.2, 0.2]);

@@ -23,6 +23,7 @@ describe("npm run train: bad flags and data", () => {
     [["--lr", "-1"], /expected a positive number/],
     [["--frobnicate"], /unknown option '--frobnicate'/],
     [["--patience", "3", "--val-split", "0"], /need a validation set/],
+    [["--keep", "newest"], /Allowed choices are last, best-val-loss, best-val-acc/],
   ])("%j is refused with a clear message and no stack trace", async (args, message) => {
     const { code, output } = await runTrainCli(args);
     expect(code).not.toBe(0);
@@ -83,6 +84,10 @@ describe("npm run train: a quick run end to end", () => {
     expect(card.verification.testAccuracy).toBe(card.metrics.test.accuracy);
     expect(card.verification.maxProbabilityDifference).toBeLessThanOrEqual(1e-5);
     expect(card.metrics.test.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
+    // The default recipe keeps the epoch with the best validation accuracy, and says which.
+    const bestEpoch = card.training.history.reduce((best: { val_acc: number }, e: { val_acc: number }) => (e.val_acc > best.val_acc ? e : best));
+    expect(card.training.keptEpoch).toBe(bestEpoch.epoch);
+    expect(card.metrics.validation.accuracy).toBeCloseTo(bestEpoch.val_acc, 6);
   });
 
   it("writes an HTML report with curves, the confusion matrix and misclassified digits", () => {

@@ -17,7 +17,8 @@ export interface TrainingState {
   recipe: Recipe;
   completedEpochs: number;
   history: EpochLog[];
-  best?: { epoch: number; valLoss: number };
+  /** The best epoch so far by the monitored validation metric. */
+  best?: { epoch: number; metric: "val_loss" | "val_acc"; value: number };
 }
 
 interface StoredTensor {

@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from "./backend.ts";
 import { defaultDataDir } from "./dataset.ts";
-import { DEFAULT_SEED, PRESET_NAMES, presetRecipe, type HiddenActivation, type OptimizerName, type PresetName, type Recipe } from "./presets.ts";
+import { DEFAULT_SEED, KEEP_CHOICES, PRESET_NAMES, presetRecipe, type KeepWeights, type HiddenActivation, type OptimizerName, type PresetName, type Recipe } from "./presets.ts";
 import { stockDense } from "./model.ts";
 import { fastDense } from "./fast-dense.ts";
 import { runTraining } from "./run.ts";
@@ -50,7 +50,7 @@ interface CliOptions {
   valSplit?: number;
   dropout?: number;
   patience?: number;
-  restoreBest?: boolean;
+  keep?: KeepWeights;
   seed: number;
   limit?: number;
   data: string;
@@ -74,8 +74,7 @@ const program = new Command()
   .option("--val-split <fraction>", "fraction of the training set held out for validation", fraction(1))
   .option("--dropout <rate>", "dropout rate after each hidden layer (0 = none)", fraction(1))
   .option("--patience <epochs>", "early stopping: stop after this many epochs without a better val_loss (0 = off)", integer(0))
-  .option("--restore-best", "keep the weights of the epoch with the lowest val_loss")
-  .option("--no-restore-best", "keep the last epoch's weights")
+  .addOption(new Option("--keep <which>", "which epoch's weights to keep: the last, or the best on the validation set").choices(KEEP_CHOICES))
   .option("--seed <n>", "seed for initial weights, shuffling and the split", integer(0), DEFAULT_SEED)
   .option("--limit <n>", "train on the first N training images only", integer(1))
   .option("--data <dir>", "folder with train-/t10k- IDX files (optionally .gz)", defaultDataDir())
@@ -98,12 +97,12 @@ function recipeFrom(options: CliOptions): Recipe {
     valSplit: options.valSplit,
     dropout: options.dropout,
     patience: options.patience,
-    restoreBest: options.restoreBest,
+    keep: options.keep,
     limit: options.limit,
   };
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) (recipe as unknown as Record<string, unknown>)[key] = value;
-  if ((recipe.restoreBest || recipe.patience > 0) && recipe.valSplit === 0) {
-    throw new InvalidArgumentError("--restore-best and --patience need a validation set: set --val-split above 0");
+  if ((recipe.keep !== "last" || recipe.patience > 0) && recipe.valSplit === 0) {
+    throw new InvalidArgumentError(`--keep ${recipe.keep} and --patience need a validation set: set --val-split above 0 (or --keep last)`);
   }
   return recipe;
 }

@@ -30,7 +30,10 @@ export interface CardInput {
   dataDir: string;
   counts: { train: number; validation: number; test: number };
   state: TrainingState;
-  weightsFrom: "last" | "best";
+  /** The epoch whose weights the model holds. */
+  keptEpoch: number;
+  /** Test metrics of the last epoch's weights (the same as test when the last epoch is kept). */
+  lastEpochTest: ClassificationMetrics;
   stoppedEarly: boolean;
   trainingSeconds: number;
   samplesPerSecond: number;
@@ -44,7 +47,8 @@ const round = (x: number, digits = 6) => Number(x.toFixed(digits));
 /** The model card: everything a user needs to trust, reproduce and serve the model. */
 export function buildModelCard(input: CardInput) {
   const last = input.state.history[input.state.history.length - 1];
-  const chosen = input.weightsFrom === "best" ? input.state.history.find((e) => e.epoch === input.state.best?.epoch) ?? last : last;
+  const chosen = input.state.history.find((e) => e.epoch === input.keptEpoch) ?? last;
+  const keptLast = input.keptEpoch === input.state.completedEpochs;
   return {
     name: MODEL_NAME,
     file: ONNX_FILE,
@@ -63,7 +67,8 @@ export function buildModelCard(input: CardInput) {
     backend: input.backend,
     training: {
       epochs: input.state.completedEpochs,
-      weightsFrom: input.weightsFrom === "best" ? `best val_loss (epoch ${input.state.best?.epoch})` : "last epoch",
+      keptEpoch: input.keptEpoch,
+      weightsFrom: keptLast ? "last epoch" : `epoch ${input.keptEpoch}, best ${input.state.best?.metric} (${input.recipe.keep})`,
       stoppedEarly: input.stoppedEarly,
       seconds: round(input.trainingSeconds, 1),
       samplesPerSecond: Math.round(input.samplesPerSecond),
@@ -79,6 +84,7 @@ export function buildModelCard(input: CardInput) {
         perClassAccuracy: input.test.perClassAccuracy.map((a) => round(a)),
         confusion: input.test.confusion,
       },
+      lastEpochTest: keptLast ? undefined : { loss: round(input.lastEpochTest.loss), accuracy: round(input.lastEpochTest.accuracy) },
     },
     quantization:
       input.weights === "float32"

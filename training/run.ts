@@ -1,3 +1,4 @@
+import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import type { ActiveBackend } from "./backend.ts";
@@ -68,11 +69,24 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
     outcome.model.dispose();
     return { status: "interrupted" };
   }
+  const { state } = outcome;
   const trainingSeconds = (performance.now() - started) / 1000;
-  const epochsRun = outcome.state.history.filter((e) => e.seconds > 0).length;
-  const fitSeconds = outcome.state.history.reduce((s, e) => s + e.seconds, 0);
+  const epochsRun = state.history.filter((e) => e.seconds > 0).length;
+  const fitSeconds = state.history.reduce((s, e) => s + e.seconds, 0);
 
-  const float32Probabilities = await predictProbabilities(outcome.model, data.test);
+  const lastProbabilities = await predictProbabilities(outcome.model, data.test);
+  const lastEpochTest = classificationMetrics(lastProbabilities, data.test.labels);
+  const keptEpoch = recipe.keep !== "last" && outcome.bestWeights && state.best ? state.best.epoch : state.completedEpochs;
+  let float32Probabilities = lastProbabilities;
+  if (keptEpoch !== state.completedEpochs) {
+    outcome.model.setWeights(outcome.bestWeights!);
+    float32Probabilities = await predictProbabilities(outcome.model, data.test);
+    log(
+      `Keeping the weights of epoch ${keptEpoch} (best ${state.best!.metric} ${state.best!.value.toFixed(4)}); ` +
+        `for comparison, the last epoch's weights score ${(lastEpochTest.accuracy * 100).toFixed(2)}% on the test set.`,
+    );
+  }
+  tf.dispose(outcome.bestWeights ?? []);
   const float32Test = classificationMetrics(float32Probabilities, data.test.labels);
   log(`\nTest: loss ${float32Test.loss.toFixed(4)} - accuracy ${(float32Test.accuracy * 100).toFixed(2)}% on ${float32Test.count} images`);
   log(`Per-class accuracy: ${float32Test.perClassAccuracy.map((a, d) => `${d}: ${(a * 100).toFixed(1)}%`).join("  ")}`);
@@ -116,8 +130,9 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
     backend: options.backend,
     dataDir: data.dir,
     counts: { train: train.count, validation: validation.count, test: data.test.count },
-    state: outcome.state,
-    weightsFrom: outcome.weightsFrom,
+    state,
+    keptEpoch,
+    lastEpochTest,
     stoppedEarly: outcome.stoppedEarly,
     trainingSeconds,
     samplesPerSecond: epochsRun > 0 ? (train.count * epochsRun) / fitSeconds : 0,
@@ -131,13 +146,13 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
       "test accuracy": `${(test.accuracy * 100).toFixed(2)}% (published: ${(published.accuracy * 100).toFixed(2)}%, ${published.source})`,
       "test loss": test.loss.toFixed(4),
       backend: `${options.backend.name} — ${options.backend.reason}`,
-      epochs: `${outcome.state.completedEpochs}, weights from ${card.training.weightsFrom}`,
+      epochs: `${state.completedEpochs}, weights from ${card.training.weightsFrom}`,
       "training time": `${trainingSeconds.toFixed(0)} s (${card.training.samplesPerSecond} samples/s)`,
       "ONNX check": `${verification.runtime}: same accuracy, max |Δp| ${verification.maxProbabilityDifference.toExponential(2)}`,
       sha256: card.sha256,
       recipe: JSON.stringify(recipe),
     },
-    history: outcome.state.history,
+    history: state.history,
     test,
     testSet: data.test,
     testProbabilities: probabilities,

@@ -20,12 +20,18 @@ export interface TrainRequest {
 }
 
 export interface TrainOutcome {
+  /** The model with the last epoch's weights. */
   model: tf.Sequential;
   state: TrainingState;
-  /** Which weights the model holds at the end. */
-  weightsFrom: "last" | "best";
+  /** The weights of state.best's epoch, when there is a validation set; the caller disposes them. */
+  bestWeights?: tf.Tensor[];
   stoppedEarly: boolean;
   interrupted: boolean;
+}
+
+/** The validation metric that decides the best epoch and early stopping. */
+export function monitoredMetric(recipe: Recipe): "val_loss" | "val_acc" {
+  return recipe.keep === "best-val-acc" ? "val_acc" : "val_loss";
 }
 
 export function toTensors(set: DigitSet): { x: tf.Tensor2D; y: tf.Tensor2D } {
@@ -65,6 +71,8 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
   const train = toTensors(request.train);
   const validation = request.validation && request.validation.count > 0 ? toTensors(request.validation) : undefined;
   const batches = Math.ceil(request.train.count / recipe.batchSize);
+  const monitor = monitoredMetric(recipe);
+  const isBetter = (value: number, best: number) => (monitor === "val_acc" ? value > best : value < best);
   let interrupted = false;
   let stoppedEarly = false;
 
@@ -112,8 +120,9 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
       progress.end(entry);
       state.history.push(entry);
       state.completedEpochs = epoch;
-      if (entry.val_loss !== undefined && (!state.best || entry.val_loss < state.best.valLoss)) {
-        state.best = { epoch, valLoss: entry.val_loss };
+      const monitored = entry[monitor];
+      if (monitored !== undefined && (!state.best || isBetter(monitored, state.best.value))) {
+        state.best = { epoch, metric: monitor, value: monitored };
         tf.dispose(bestWeights ?? []);
         bestWeights = model.getWeights().map((w) => w.clone());
       }
@@ -125,7 +134,7 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
       });
       if (recipe.patience > 0 && state.best && epoch - state.best.epoch >= recipe.patience) {
         stoppedEarly = true;
-        log(`Early stopping: val_loss has not improved for ${recipe.patience} epochs (best: epoch ${state.best.epoch}).`);
+        log(`Early stopping: ${monitor} has not improved for ${recipe.patience} epochs (best: epoch ${state.best.epoch}).`);
         break;
       }
     }
@@ -133,13 +142,7 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
     tf.dispose([train.x, train.y, ...(validation ? [validation.x, validation.y] : [])]);
   }
 
-  const useBest = (recipe.restoreBest || stoppedEarly) && bestWeights !== undefined && state.best !== undefined;
-  if (useBest) {
-    model.setWeights(bestWeights!);
-    log(`Using the weights of epoch ${state.best!.epoch} (lowest val_loss ${state.best!.valLoss.toFixed(4)}).`);
-  }
-  tf.dispose(bestWeights ?? []);
-  return { model, state, weightsFrom: useBest ? "best" : "last", stoppedEarly, interrupted };
+  return { model, state, bestWeights, stoppedEarly, interrupted };
 }
 
 /** Class probabilities (softmax of the model's logits) for a whole set, in batches. */
