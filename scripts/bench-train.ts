@@ -46,6 +46,12 @@ export interface ThroughputRow extends Configuration {
   /** samples/s of each timed model.fit epoch over `samples` samples. */
   samplesPerSecond: number[];
   median?: number;
+  /**
+   * Median samples per second of CPU time used by this process. On a busy machine the wall clock
+   * also counts time the process waited for a core; CPU time mostly does not, so for the
+   * single-threaded backends this approximates the throughput of an idle machine.
+   */
+  samplesPerCpuSecond?: number;
 }
 
 export interface TrainingBenchResults {
@@ -102,10 +108,13 @@ async function prepare(dense: "stock" | "fast", samples: number, recipe: Recipe,
   return { model, x, y };
 }
 
-async function timeEpoch({ model, x, y }: Trainee, batchSize: number): Promise<number> {
+async function timeEpoch({ model, x, y }: Trainee, batchSize: number): Promise<{ wall: number; cpu: number }> {
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await model.fit(x, y, { batchSize, epochs: 1, shuffle: false, verbose: 0 });
-  return x.shape[0] / ((performance.now() - started) / 1000);
+  const wallSeconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { wall: x.shape[0] / wallSeconds, cpu: x.shape[0] / ((cpu.user + cpu.system) / 1e6) };
 }
 
 /**
@@ -122,15 +131,23 @@ async function measureBackend(backend: BackendName, configs: Configuration[], re
   const trainees: Trainee[] = [];
   try {
     for (const config of configs) trainees.push(await prepare(config.dense, config.samples, recipe, data));
-    const rows: ThroughputRow[] = configs.map((config) => ({ ...config, status: "measured", samplesPerSecond: [] }));
+    const timings = configs.map(() => ({ wall: [] as number[], cpu: [] as number[] }));
     const rounds = Math.max(...configs.map((c) => c.repeats));
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < configs.length; i++) {
-        if (round < configs[i].repeats) rows[i].samplesPerSecond.push(await timeEpoch(trainees[i], recipe.batchSize));
+        if (round >= configs[i].repeats) continue;
+        const { wall, cpu } = await timeEpoch(trainees[i], recipe.batchSize);
+        timings[i].wall.push(wall);
+        timings[i].cpu.push(cpu);
       }
     }
-    for (const row of rows) row.median = median(row.samplesPerSecond);
-    return rows;
+    return configs.map((config, i) => ({
+      ...config,
+      status: "measured",
+      samplesPerSecond: timings[i].wall,
+      median: median(timings[i].wall),
+      samplesPerCpuSecond: median(timings[i].cpu),
+    }));
   } finally {
     for (const { model, x, y } of trainees) {
       model.dispose();
@@ -199,19 +216,19 @@ export function renderMarkdown(r: TrainingBenchResults): string {
     `Run ${r.date}${r.quick ? " (--quick)" : ""} on ${r.machine.cpuModel}, ${r.machine.cores} cores${r.machine.mhz ? ` @ ${r.machine.mhz} MHz` : ""}, ${r.machine.ramGiB} GiB RAM, ${r.machine.platform}; Node ${r.machine.node}, tfjs ${r.versions.tfjs}, tfjs-backend-wasm ${r.versions.wasmBackend}.`,
     `Load average (1 min): ${r.load.start} at start, ${r.load.end} at end${r.load.busy ? " — **the machine was busy: these numbers are pessimistic, re-run when it is quiet**" : ""}.`,
     "",
-    `Seed MLP 784-512-512-10 as \`npm run train\` builds and compiles it (training/model.ts), Adam, batch 128, model.fit on real MNIST samples after a 2-batch warm-up; ${fmt(r.flopsPerSample / 1e6, 2)} MFLOP of matrix products per sample. Median of the timed epochs; the epochs of configurations on the same backend alternate. s/epoch projects ${fmt(EPOCH_SAMPLES)} training samples (validation not included).`,
+    `Seed MLP 784-512-512-10 as \`npm run train\` builds and compiles it (training/model.ts), Adam, batch 128, model.fit on real MNIST samples after a 2-batch warm-up; ${fmt(r.flopsPerSample / 1e6, 2)} MFLOP of matrix products per sample. Median of the timed epochs; the epochs of configurations on the same backend alternate. s/epoch projects ${fmt(EPOCH_SAMPLES)} training samples (validation not included). Samples per CPU-second divide by the CPU time this process used rather than the wall clock: on a busy machine it estimates what an idle one would do.`,
     "",
-    "| configuration | samples/s (median) | range | ms/batch | × stock wasm | s/epoch | matMul GFLOP/s |",
-    "|---|--:|--:|--:|--:|--:|--:|",
+    "| configuration | samples/s (median) | range | ms/batch | × stock wasm | s/epoch | matMul GFLOP/s | samples per CPU-second |",
+    "|---|--:|--:|--:|--:|--:|--:|--:|",
   ];
   for (const row of r.rows) {
     if (row.status === "skipped" || row.median === undefined) {
-      lines.push(`| ${row.label} | ${row.note?.includes("not installed") ? "not installed" : "not measured"} | | | | | |`);
+      lines.push(`| ${row.label} | ${row.note?.includes("not installed") ? "not installed" : "not measured"} | | | | | | |`);
       continue;
     }
     const range = `${fmt(Math.min(...row.samplesPerSecond))}–${fmt(Math.max(...row.samplesPerSecond))}`;
     lines.push(
-      `| ${row.label} | **${fmt(row.median)}** | ${range} (${row.repeats}× ${fmt(row.samples)}) | ${fmt((128 / row.median) * 1000, 1)} | ${stock ? `${fmt(row.median / stock, 2)}×` : ""} | ${fmt(EPOCH_SAMPLES / row.median, 1)} | ${fmt(gflops(row.median), 1)} |`,
+      `| ${row.label} | **${fmt(row.median)}** | ${range} (${row.repeats}× ${fmt(row.samples)}) | ${fmt((128 / row.median) * 1000, 1)} | ${stock ? `${fmt(row.median / stock, 2)}×` : ""} | ${fmt(EPOCH_SAMPLES / row.median, 1)} | ${fmt(gflops(row.median), 1)} | ${row.samplesPerCpuSecond ? fmt(row.samplesPerCpuSecond) : ""} |`,
     );
   }
   const skipped = r.rows.filter((row) => row.status === "skipped");
