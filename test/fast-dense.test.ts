@@ -174,6 +174,10 @@ describe("FastDense in a model", () => {
     const history = await m.fit(xs, ys, { batchSize: 32, epochs: 8, shuffle: false, verbose: 0 });
     const losses = history.history.loss as number[];
     expect(losses.at(-1)!).toBeLessThan(0.5 * losses[0]);
+    // Further training allocates nothing that outlives a step.
+    const tensors = tf.memory().numTensors;
+    await m.fit(xs, ys, { batchSize: 32, epochs: 2, shuffle: false, verbose: 0 });
+    expect(tf.memory().numTensors).toBe(tensors);
   });
 
   it("takes the same model.fit steps on wasm as Dense does on cpu", async () => {
