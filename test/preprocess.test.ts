@@ -239,6 +239,14 @@ describe("toMnistInput polarity and transparency", () => {
     }
   });
 
+  it("composites half-transparent ink on an opaque canvas over white", () => {
+    const [opaque, translucent] = pair(16, { ink: [0, 0, 0], paper: [255, 255, 255] }, { ink: [0, 0, 0], paper: [255, 255, 255] });
+    for (let p = 0; p < translucent.width * translucent.height; p++) {
+      if (translucent.data[p * 4] < 250) translucent.data.set([0, 0, 0, 255 - translucent.data[p * 4]], p * 4); // ink as black with alpha
+    }
+    expect(correlation(toMnistInput(translucent), toMnistInput(opaque))).toBeGreaterThan(0.99);
+  });
+
   it("ignores the colour of fully transparent pixels", () => {
     const [paper, alpha] = pair(7, { ink: [0, 0, 0], paper: [255, 255, 255] }, { ink: [0, 0, 0], paper: [0, 0, 0], alphaOnly: true });
     const random = seededRandom(3);

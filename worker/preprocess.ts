@@ -106,30 +106,60 @@ interface GreyImage {
  */
 function toGrey(image: RgbaImage, hist: Uint32Array, factor: number): GreyImage {
   const { width, height, data } = image;
-  const backdrop = borderMedian(data, width, height, 3) < 128 && inkIsLight(data, width, height) ? 0 : 255;
   const w = Math.ceil(width / factor);
   const h = Math.ceil(height / factor);
   const levels = new Uint8Array(w * h);
-  // (lum·a + backdrop·(255 − a)) / 255, rounded, as (t + (t >> 8)) >> 8 with t = lum·a + backdrop·(255 − a) + 128;
-  // exactly lum when the pixel is opaque. Written out in both loops: this is the hot path.
-  if (factor === 1) {
-    for (let i = 0, p = 0; i < levels.length; i++, p += 4) {
-      const a = data[p + 3];
-      const t = ((77 * data[p] + 150 * data[p + 1] + 29 * data[p + 2] + 128) >> 8) * a + backdrop * (255 - a) + 128;
-      const level = (t + (t >> 8)) >> 8;
-      levels[i] = level;
-      hist[level]++;
-    }
-    return { width, height, levels };
+  const transparentBackground = borderMedian(data, width, height, 3) < 128;
+  if (transparentBackground || !averageOpaque(image, factor, w, levels)) {
+    const backdrop = transparentBackground && inkIsLight(data, width, height) ? 0 : 255;
+    averageComposited(image, factor, w, backdrop, levels);
   }
+  for (let i = 0; i < levels.length; i++) hist[levels[i]]++;
+  return { width: w, height: h, levels };
+}
+
+/**
+ * Block averages of luminance, assuming every pixel is opaque (the common case, and the fast path:
+ * alpha is only checked). Returns false, with `levels` unusable, if some pixel is not opaque.
+ */
+function averageOpaque(image: RgbaImage, factor: number, w: number, levels: Uint8Array): boolean {
+  const { width, height, data } = image;
   const sums = new Uint32Array(w);
-  for (let by = 0; by < h; by++) {
+  let opaque = 255;
+  for (let by = 0; by * factor < height; by++) {
+    sums.fill(0);
+    const y1 = Math.min(height, (by + 1) * factor);
+    for (let y = by * factor; y < y1; y++) {
+      for (let bx = 0, x = 0, p = y * width * 4; bx < w; bx++) {
+        let sum = 0; // luminance × 256
+        for (const x1 = Math.min(width, x + factor); x < x1; x++, p += 4) {
+          sum += 77 * data[p] + 150 * data[p + 1] + 29 * data[p + 2];
+          opaque &= data[p + 3];
+        }
+        sums[bx] += sum;
+      }
+    }
+    const rows = y1 - by * factor;
+    for (let bx = 0; bx < w; bx++) {
+      const count = rows * (Math.min(width, (bx + 1) * factor) - bx * factor);
+      levels[by * w + bx] = Math.round(sums[bx] / (256 * count));
+    }
+  }
+  return opaque === 255;
+}
+
+/** Block averages of luminance composited over `backdrop` (0 or 255) by each pixel's alpha. */
+function averageComposited(image: RgbaImage, factor: number, w: number, backdrop: number, levels: Uint8Array): void {
+  const { width, height, data } = image;
+  const sums = new Uint32Array(w);
+  for (let by = 0; by * factor < height; by++) {
     sums.fill(0);
     const y1 = Math.min(height, (by + 1) * factor);
     for (let y = by * factor; y < y1; y++) {
       for (let bx = 0, x = 0, p = y * width * 4; bx < w; bx++) {
         let sum = 0;
         for (const x1 = Math.min(width, x + factor); x < x1; x++, p += 4) {
+          // (lum·a + backdrop·(255 − a)) / 255, rounded: (t + (t >> 8)) >> 8 with t = lum·a + backdrop·(255 − a) + 128.
           const a = data[p + 3];
           const t = ((77 * data[p] + 150 * data[p + 1] + 29 * data[p + 2] + 128) >> 8) * a + backdrop * (255 - a) + 128;
           sum += (t + (t >> 8)) >> 8;
@@ -140,12 +170,9 @@ function toGrey(image: RgbaImage, hist: Uint32Array, factor: number): GreyImage 
     const rows = y1 - by * factor;
     for (let bx = 0; bx < w; bx++) {
       const count = rows * (Math.min(width, (bx + 1) * factor) - bx * factor);
-      const level = Math.round(sums[bx] / count);
-      levels[by * w + bx] = level;
-      hist[level]++;
+      levels[by * w + bx] = Math.round(sums[bx] / count);
     }
   }
-  return { width: w, height: h, levels };
 }
 
 /**
