@@ -1,8 +1,9 @@
-// One InferenceSession per isolate: created on first use, shared by concurrent first requests, retried after
-// a failed creation (answered as 503 meanwhile).
+// One InferenceSession per isolate: its creation starts as soon as the worker's modules are evaluated (see
+// startEarly), is shared by concurrent first requests, and is retried after a failure (answered as 503 meanwhile).
 import { ApiError } from "./errors.ts";
 import { modelBytes, modelCard } from "./model-assets.ts";
-import { ort, withOrtWasm } from "./ort-runtime.ts";
+import { ort, wasmInstantiateMarks, withOrtWasm } from "./ort-runtime.ts";
+import { SESSION_OPTIONS } from "./session-options.ts";
 
 export const INPUT_NAME = "image";
 export const OUTPUT_NAME = "probabilities";
@@ -39,31 +40,75 @@ export function createSessionCache(create: () => Promise<ModelSession>): Session
   };
 }
 
-// Measured in wrangler dev (fresh isolate per option, 3 rounds): the first InferenceSession.create takes
-// 220–400 ms whatever the options (nearly all of it the one-time start of ORT's wasm), a further one 5–20 ms, and
-// a run of this 3-layer MLP under 1 ms; graph optimisation level and memory arena made no measurable
-// difference. "basic" keeps ORT's cheap constant folding; the arena is off to keep the isolate's memory small.
-const SESSION_OPTIONS: ort.InferenceSession.SessionOptions = {
-  executionProviders: ["wasm"],
-  graphOptimizationLevel: "basic",
-  enableCpuMemArena: false,
-  enableMemPattern: false,
-  executionMode: "sequential",
-  logSeverityLevel: 3,
+/**
+ * Wall-clock marks (Date.now) of this isolate's model start-up, 0 where not reached; read by `npm run bench`.
+ * workerd's clock does not advance in global scope, so marks taken there are all equal (or 0).
+ */
+export const startupMarks = {
+  /** createOrtSession called. */
+  sessionStart: 0,
+  /** InferenceSession.create resolved (ORT runtime init + this model's session). */
+  sessionCreated: 0,
+  /** The warm-up run on a blank input finished. */
+  warmedUp: 0,
 };
 
+/** Model session times of this isolate, in ms, for the benchmark. */
+export function startupTimings() {
+  const { sessionStart, sessionCreated, warmedUp } = startupMarks;
+  return {
+    ...startupMarks,
+    wasmInstantiateStart: wasmInstantiateMarks.start,
+    wasmInstantiateEnd: wasmInstantiateMarks.end,
+    loaded: warmedUp > 0,
+    ms: warmedUp > 0
+      ? {
+          beforeInstantiate: wasmInstantiateMarks.start - sessionStart,
+          wasmInstantiate: wasmInstantiateMarks.end - wasmInstantiateMarks.start,
+          runtimeInitAndSession: sessionCreated - wasmInstantiateMarks.end,
+          warmUpRun: warmedUp - sessionCreated,
+        }
+      : undefined,
+  };
+}
+
+/** Creates a session of `bytes` with the worker's options (the first call also starts ORT's wasm). */
+export function createSession(bytes: ArrayBuffer): Promise<ort.InferenceSession> {
+  return withOrtWasm(() => ort.InferenceSession.create(new Uint8Array(bytes), SESSION_OPTIONS));
+}
+
 async function createOrtSession(): Promise<ModelSession> {
-  const session = await withOrtWasm(() => ort.InferenceSession.create(new Uint8Array(modelBytes), SESSION_OPTIONS));
+  startupMarks.sessionStart = Date.now();
+  const session = await createSession(modelBytes);
+  startupMarks.sessionCreated = Date.now();
   if (!session.inputNames.includes(INPUT_NAME) || !session.outputNames.includes(OUTPUT_NAME)) {
     throw new Error(
       `model has inputs [${session.inputNames}] and outputs [${session.outputNames}], expected ${INPUT_NAME} -> ${OUTPUT_NAME}`,
     );
   }
+  // ORT's first run of a session costs ~10 ms more than later ones (first calls into its kernels); pay it here,
+  // not in the first request.
+  await predict(session, new Float32Array(INPUT_SIZE));
+  startupMarks.warmedUp = Date.now();
   return session;
 }
 
 /** This isolate's session of the bundled model. */
 export const bundledModel: SessionCache = createSessionCache(createOrtSession);
+
+/**
+ * Starts creating the session once the worker's modules have been evaluated (a microtask runs only after the
+ * whole module graph), instead of on the first /classify. workerd lets this run to completion during the
+ * isolate's start-up: it needs no I/O, and the instantiation of the precompiled wasm module resolves as a
+ * microtask. A failure is logged and forgotten: the first request retries (and answers 503 if that fails too).
+ */
+export function startEarly(cache: SessionCache): void {
+  queueMicrotask(() => {
+    cache.get().catch((err: unknown) => console.error("model session could not be created at start-up", err));
+  });
+}
+
+startEarly(bundledModel);
 
 /** The ready session, or a 503 ApiError when it cannot be created right now. */
 export async function loadModel(cache: SessionCache): Promise<ModelSession> {

@@ -43,9 +43,14 @@ type Instantiate = typeof WebAssembly.instantiate;
 const realInstantiate: Instantiate = WebAssembly.instantiate;
 let initsInProgress = 0;
 
+/** When (Date.now) ORT's wasm instance was requested and ready in this isolate; 0 until then. */
+export const wasmInstantiateMarks = { start: 0, end: 0 };
+
 async function fromPrecompiled(source: unknown, imports?: WebAssembly.Imports): Promise<unknown> {
   if (isPlaceholder(source)) {
+    wasmInstantiateMarks.start = Date.now();
     const instance = await realInstantiate(ortWasmModule, imports);
+    wasmInstantiateMarks.end = Date.now();
     return { instance, module: ortWasmModule };
   }
   return (realInstantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);
