@@ -56,7 +56,7 @@ export function suiteSettings(quick: boolean): SuiteSettings {
         loopIterations: 200,
         nodePipelineIterations: 300,
         nodeInferenceIterations: 1000,
-        throughput: { connections: [1, 8, 32], health: 1500, classify: 400 },
+        throughput: { connections: [1, 8, 32], health: 600, classify: 200 },
         readyStarts: 3,
       };
 }
