@@ -29,7 +29,7 @@ function layerSummary(model: tf.LayersModel) {
 describe("presets build the tutorials' models", () => {
   it("mlp: 784 → 512 ReLU → 512 ReLU → 10 softmax, Adam, batch 128, 20 epochs, 10% validation", () => {
     const recipe = presetRecipe("mlp");
-    expect(recipe).toMatchObject({ optimizer: "adam", learningRate: 0.001, batchSize: 128, epochs: 20, valSplit: 0.1, keep: "best-val-acc" });
+    expect(recipe).toMatchObject({ optimizer: "adam", learningRate: 0.001, batchSize: 128, epochs: 20, valSplit: 0.1, keep: "last", ema: 0.999 });
     const model = buildModel(recipe, fastDense);
     expect(layerSummary(model).map((l) => [l.shape, l.activation])).toEqual([
       [[[784, 512], [512]], "relu"],

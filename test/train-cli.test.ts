@@ -24,6 +24,7 @@ describe("npm run train: bad flags and data", () => {
     [["--frobnicate"], /unknown option '--frobnicate'/],
     [["--patience", "3", "--val-split", "0"], /need a validation set/],
     [["--keep", "newest"], /Allowed choices are last, best-val-loss, best-val-acc/],
+    [["--keep", "best-val-acc"], /--ema averages the weights up to the last step: use it with --keep last/],
   ])("%j is refused with a clear message and no stack trace", async (args, message) => {
     const { code, output } = await runTrainCli(args);
     expect(code).not.toBe(0);
@@ -84,10 +85,20 @@ describe("npm run train: a quick run end to end", () => {
     expect(card.verification.testAccuracy).toBe(card.metrics.test.accuracy);
     expect(card.verification.maxProbabilityDifference).toBeLessThanOrEqual(1e-5);
     expect(card.metrics.test.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(10000);
-    // The default recipe keeps the epoch with the best validation accuracy, and says which.
-    const bestEpoch = card.training.history.reduce((best: { val_acc: number }, e: { val_acc: number }) => (e.val_acc > best.val_acc ? e : best));
-    expect(card.training.keptEpoch).toBe(bestEpoch.epoch);
-    expect(card.metrics.validation.accuracy).toBeCloseTo(bestEpoch.val_acc, 6);
+    // The default recipe serves the moving average of the weights and also reports the last step's accuracy.
+    expect(card.training.weightsFrom).toMatch(/moving average of the weights \(decay 0.999\)/);
+    expect(card.metrics.lastEpochTest.accuracy).toBeGreaterThan(0.6);
+    expect(card.metrics.validation.accuracy).toBeGreaterThan(0.6);
+  });
+
+  it("--keep best-val-acc keeps the epoch with the best validation accuracy and says which", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "train-keep-"));
+    const run = await runTrainCli([...QUICK, "--epochs", "3", "--ema", "0", "--keep", "best-val-acc", "--out", dir]);
+    expect(run.code, run.output).toBe(0);
+    const card = JSON.parse(readFileSync(join(dir, "mnist-mlp.json"), "utf8"));
+    const best = card.training.history.reduce((a: { val_acc: number }, e: { val_acc: number }) => (e.val_acc > a.val_acc ? e : a));
+    expect(card.training.keptEpoch).toBe(best.epoch);
+    expect(card.metrics.validation.accuracy).toBeCloseTo(best.val_acc, 6);
   });
 
   it("writes an HTML report with curves, the confusion matrix and misclassified digits", () => {

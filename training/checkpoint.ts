@@ -22,7 +22,7 @@ export interface TrainingState {
 }
 
 interface StoredTensor {
-  group: "model" | "best" | "optimizer";
+  group: "model" | "best" | "ema" | "optimizer";
   name: string;
   shape: number[];
   offset: number;
@@ -32,6 +32,7 @@ export interface Checkpoint {
   state: TrainingState;
   modelWeights: tf.Tensor[];
   bestWeights?: tf.Tensor[];
+  emaWeights?: tf.Tensor[];
   optimizerWeights: { name: string; tensor: tf.Tensor }[];
 }
 
@@ -42,6 +43,7 @@ export async function saveCheckpoint(path: string, checkpoint: Checkpoint): Prom
   const entries: { group: StoredTensor["group"]; name: string; tensor: tf.Tensor }[] = [
     ...checkpoint.modelWeights.map((tensor, i) => ({ group: "model" as const, name: String(i), tensor })),
     ...(checkpoint.bestWeights ?? []).map((tensor, i) => ({ group: "best" as const, name: String(i), tensor })),
+    ...(checkpoint.emaWeights ?? []).map((tensor, i) => ({ group: "ema" as const, name: String(i), tensor })),
     ...checkpoint.optimizerWeights.map(({ name, tensor }) => ({ group: "optimizer" as const, name, tensor })),
   ];
   let offset = 0;
@@ -93,10 +95,12 @@ export async function loadCheckpoint(path: string): Promise<Checkpoint> {
     if (t.offset + size > floats.length) throw new Error(`${path}: truncated checkpoint`);
     return tf.tensor(floats.subarray(t.offset, t.offset + size), t.shape, "float32");
   };
+  const group = (name: StoredTensor["group"]) => (tensors.some((t) => t.group === name) ? tensors.filter((t) => t.group === name).map(toTensor) : undefined);
   return {
     state,
-    modelWeights: tensors.filter((t) => t.group === "model").map(toTensor),
-    bestWeights: tensors.some((t) => t.group === "best") ? tensors.filter((t) => t.group === "best").map(toTensor) : undefined,
+    modelWeights: group("model") ?? [],
+    bestWeights: group("best"),
+    emaWeights: group("ema"),
     optimizerWeights: tensors.filter((t) => t.group === "optimizer").map((t) => ({ name: t.name, tensor: toTensor(t) })),
   };
 }

@@ -51,6 +51,7 @@ interface CliOptions {
   dropout?: number;
   patience?: number;
   keep?: KeepWeights;
+  ema?: number;
   seed: number;
   limit?: number;
   data: string;
@@ -73,6 +74,7 @@ const program = new Command()
   .option("--lr <rate>", "learning rate", positiveNumber)
   .option("--val-split <fraction>", "fraction of the training set held out for validation", fraction(1))
   .option("--dropout <rate>", "dropout rate after each hidden layer (0 = none)", fraction(1))
+  .option("--ema <decay>", "use an exponential moving average of the weights with this decay, e.g. 0.999 (0 = off)", fraction(1))
   .option("--patience <epochs>", "early stopping: stop after this many epochs without a better val_loss (0 = off)", integer(0))
   .addOption(new Option("--keep <which>", "which epoch's weights to keep: the last, or the best on the validation set").choices(KEEP_CHOICES))
   .option("--seed <n>", "seed for initial weights, shuffling and the split", integer(0), DEFAULT_SEED)
@@ -98,11 +100,15 @@ function recipeFrom(options: CliOptions): Recipe {
     dropout: options.dropout,
     patience: options.patience,
     keep: options.keep,
+    ema: options.ema,
     limit: options.limit,
   };
   for (const [key, value] of Object.entries(overrides)) if (value !== undefined) (recipe as unknown as Record<string, unknown>)[key] = value;
   if ((recipe.keep !== "last" || recipe.patience > 0) && recipe.valSplit === 0) {
     throw new InvalidArgumentError(`--keep ${recipe.keep} and --patience need a validation set: set --val-split above 0 (or --keep last)`);
+  }
+  if (recipe.ema > 0 && recipe.keep !== "last") {
+    throw new InvalidArgumentError("--ema averages the weights up to the last step: use it with --keep last");
   }
   return recipe;
 }

@@ -32,8 +32,10 @@ export interface CardInput {
   state: TrainingState;
   /** The epoch whose weights the model holds. */
   keptEpoch: number;
-  /** Test metrics of the last epoch's weights (the same as test when the last epoch is kept). */
+  /** Test metrics of the last epoch's raw weights (the same as test when those are the kept weights). */
   lastEpochTest: ClassificationMetrics;
+  /** Validation metrics of the kept weights. */
+  validation?: ClassificationMetrics;
   stoppedEarly: boolean;
   trainingSeconds: number;
   samplesPerSecond: number;
@@ -48,7 +50,8 @@ const round = (x: number, digits = 6) => Number(x.toFixed(digits));
 export function buildModelCard(input: CardInput) {
   const last = input.state.history[input.state.history.length - 1];
   const chosen = input.state.history.find((e) => e.epoch === input.keptEpoch) ?? last;
-  const keptLast = input.keptEpoch === input.state.completedEpochs;
+  const usesEma = input.recipe.ema > 0;
+  const keptLast = input.keptEpoch === input.state.completedEpochs && !usesEma;
   return {
     name: MODEL_NAME,
     file: ONNX_FILE,
@@ -68,7 +71,11 @@ export function buildModelCard(input: CardInput) {
     training: {
       epochs: input.state.completedEpochs,
       keptEpoch: input.keptEpoch,
-      weightsFrom: keptLast ? "last epoch" : `epoch ${input.keptEpoch}, best ${input.state.best?.metric} (${input.recipe.keep})`,
+      weightsFrom: usesEma
+        ? `moving average of the weights (decay ${input.recipe.ema}) at the end of epoch ${input.keptEpoch}`
+        : keptLast
+          ? "last epoch"
+          : `epoch ${input.keptEpoch}, best ${input.state.best?.metric} (${input.recipe.keep})`,
       stoppedEarly: input.stoppedEarly,
       seconds: round(input.trainingSeconds, 1),
       samplesPerSecond: Math.round(input.samplesPerSecond),
@@ -76,7 +83,7 @@ export function buildModelCard(input: CardInput) {
     },
     metrics: {
       train: chosen ? { loss: round(chosen.loss), accuracy: round(chosen.acc) } : undefined,
-      validation: chosen?.val_loss === undefined ? undefined : { loss: round(chosen.val_loss), accuracy: round(chosen.val_acc ?? NaN) },
+      validation: input.validation ? { loss: round(input.validation.loss), accuracy: round(input.validation.accuracy) } : undefined,
       test: {
         count: input.test.count,
         loss: round(input.test.loss),

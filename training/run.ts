@@ -78,7 +78,14 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
   const lastEpochTest = classificationMetrics(lastProbabilities, data.test.labels);
   const keptEpoch = recipe.keep !== "last" && outcome.bestWeights && state.best ? state.best.epoch : state.completedEpochs;
   let float32Probabilities = lastProbabilities;
-  if (keptEpoch !== state.completedEpochs) {
+  if (outcome.emaWeights) {
+    outcome.model.setWeights(outcome.emaWeights);
+    float32Probabilities = await predictProbabilities(outcome.model, data.test);
+    log(
+      `Using the moving average of the weights (decay ${recipe.ema}); for comparison, the last step's weights ` +
+        `score ${(lastEpochTest.accuracy * 100).toFixed(2)}% on the test set.`,
+    );
+  } else if (keptEpoch !== state.completedEpochs) {
     outcome.model.setWeights(outcome.bestWeights!);
     float32Probabilities = await predictProbabilities(outcome.model, data.test);
     log(
@@ -86,7 +93,8 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
         `for comparison, the last epoch's weights score ${(lastEpochTest.accuracy * 100).toFixed(2)}% on the test set.`,
     );
   }
-  tf.dispose(outcome.bestWeights ?? []);
+  tf.dispose([...(outcome.bestWeights ?? []), ...(outcome.emaWeights ?? [])]);
+  const validationMetrics = validation.count > 0 ? classificationMetrics(await predictProbabilities(outcome.model, validation), validation.labels) : undefined;
   const float32Test = classificationMetrics(float32Probabilities, data.test.labels);
   log(`\nTest: loss ${float32Test.loss.toFixed(4)} - accuracy ${(float32Test.accuracy * 100).toFixed(2)}% on ${float32Test.count} images`);
   log(`Per-class accuracy: ${float32Test.perClassAccuracy.map((a, d) => `${d}: ${(a * 100).toFixed(1)}%`).join("  ")}`);
@@ -133,6 +141,7 @@ export async function runTraining(options: RunOptions): Promise<RunResult> {
     state,
     keptEpoch,
     lastEpochTest,
+    validation: validationMetrics,
     stoppedEarly: outcome.stoppedEarly,
     trainingSeconds,
     samplesPerSecond: epochsRun > 0 ? (train.count * epochsRun) / fitSeconds : 0,

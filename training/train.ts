@@ -25,6 +25,8 @@ export interface TrainOutcome {
   state: TrainingState;
   /** The weights of state.best's epoch, when there is a validation set; the caller disposes them. */
   bestWeights?: tf.Tensor[];
+  /** The moving average of the weights when recipe.ema > 0; the caller disposes them. */
+  emaWeights?: tf.Tensor[];
   stoppedEarly: boolean;
   interrupted: boolean;
 }
@@ -55,6 +57,7 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
 
   let state: TrainingState = { recipe, completedEpochs: 0, history: [] };
   let bestWeights: tf.Tensor[] | undefined;
+  let emaWeights: tf.Variable[] | undefined;
   if (request.resume) {
     const checkpoint = await loadCheckpoint(request.checkpointPath);
     if (!sameRecipe(checkpoint.state.recipe, recipe)) {
@@ -64,9 +67,17 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
     await model.optimizer.setWeights(checkpoint.optimizerWeights);
     tf.dispose(checkpoint.modelWeights);
     bestWeights = checkpoint.bestWeights;
+    emaWeights = checkpoint.emaWeights?.map((w) => tf.variable(w, false));
     state = { ...checkpoint.state, recipe };
     log(`Resuming after epoch ${state.completedEpochs} from ${request.checkpointPath}`);
   }
+
+  if (recipe.ema > 0) emaWeights ??= model.getWeights().map((w) => tf.variable(w.clone(), false));
+  const updateEma = () =>
+    tf.tidy(() => {
+      const current = model.getWeights();
+      emaWeights!.forEach((average, i) => average.assign(average.mul(recipe.ema).add(current[i].mul(1 - recipe.ema))));
+    });
 
   const train = toTensors(request.train);
   const validation = request.validation && request.validation.count > 0 ? toTensors(request.validation) : undefined;
@@ -93,6 +104,7 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
         validationData: validation ? [validation.x, validation.y] : undefined,
         callbacks: {
           onBatchEnd: async (batch, logs) => {
+            if (emaWeights) updateEma();
             progress.batch(batch + 1, logs?.loss ?? NaN, logs?.acc ?? NaN);
             if (request.interrupted()) model.stopTraining = true;
           },
@@ -130,6 +142,7 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
         state,
         modelWeights: model.getWeights(),
         bestWeights,
+        emaWeights,
         optimizerWeights: await model.optimizer.getWeights(),
       });
       if (recipe.patience > 0 && state.best && epoch - state.best.epoch >= recipe.patience) {
@@ -142,7 +155,7 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
     tf.dispose([train.x, train.y, ...(validation ? [validation.x, validation.y] : [])]);
   }
 
-  return { model, state, bestWeights, stoppedEarly, interrupted };
+  return { model, state, bestWeights, emaWeights, stoppedEarly, interrupted };
 }
 
 /** Class probabilities (softmax of the model's logits) for a whole set, in batches. */
