@@ -102,8 +102,8 @@ export const bundledModel: SessionCache = createSessionCache(createOrtSession);
  * isolate's start-up: it needs no I/O, and the instantiation of the precompiled wasm module resolves as a
  * microtask. A failure is logged and forgotten: the first request retries (and answers 503 if that fails too).
  * The cost moves into the isolate's start-up (≈0.7 s of CPU on the shared bench machine, see BENCHMARKS.md), which
- * Cloudflare caps (1 s of CPU): should a deploy ever be refused for start-up time, drop the startEarly call and the
- * session is created by the first request instead.
+ * Cloudflare caps (a start-up CPU limit, see its Workers limits page): should a deploy ever be refused for start-up
+ * time, drop the startEarly call and the session is created by the first request instead.
  */
 export function startEarly(cache: SessionCache): void {
   queueMicrotask(() => {
