@@ -94,6 +94,8 @@ async function evaluateOffline(dir: string, uploads: UploadRecord[], model: Onnx
 const MAX_RATE_LIMITED_WAITS = 30;
 const MAX_RETRY_AFTER_SECONDS = 60;
 let rateLimitedWaits = 0;
+/** Model ids (sha256 prefixes) the worker named in its answers: must be the offline model's alone. */
+const servedModels = new Set<string>();
 
 async function classifyOverHttp(url: string, dir: string, upload: UploadRecord): Promise<Outcome> {
   const bytes = await readFile(join(dir, upload.file));
@@ -102,7 +104,8 @@ async function classifyOverHttp(url: string, dir: string, upload: UploadRecord):
     const form = new FormData();
     form.append("img", new Blob([new Uint8Array(bytes)], { type }), upload.file);
     const response = await fetch(url, { method: "POST", body: form });
-    const body = (await response.json().catch(() => ({}))) as { digit?: unknown; error?: unknown };
+    const body = (await response.json().catch(() => ({}))) as { digit?: unknown; error?: unknown; model?: { sha?: unknown } };
+    if (typeof body.model?.sha === "string") servedModels.add(body.model.sha);
     if (response.ok && typeof body.digit === "number") return { digit: body.digit };
     if (response.status === 429 && attempt < MAX_RATE_LIMITED_WAITS) {
       const seconds = Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Number(response.headers.get("retry-after")) || 1));
@@ -323,6 +326,14 @@ async function main(): Promise<void> {
   await writeFile(join(options.dir, "mistakes.json"), `${JSON.stringify(mistakes, null, 1)}\n`);
   console.error(`${mistakes.length} mistakes listed in ${join(options.dir, "mistakes.json")}`);
   if (rateLimitedWaits > 0) console.error(`waited ${rateLimitedWaits} times for the worker's rate limit (HTTP 429)`);
+  const offlineSha = modelCard.sha256?.slice(0, 12);
+  const otherModels = [...servedModels].filter((sha) => sha !== offlineSha);
+  if (otherModels.length > 0) {
+    throw new Error(
+      `the worker answered with model ${otherModels.join(", ")}, the offline run used ${offlineSha ?? "an unknown model"} (${options.model}); ` +
+        "restart wrangler dev after retraining so both sides use the same model. BENCHMARKS.md not updated",
+    );
+  }
   const failed = [offline.outcomes, http ?? []].flat().filter((o) => "error" in o && !o.error.includes("no_digit_found"));
   if (failed.length > 0) {
     throw new Error(`${failed.length} uploads failed with errors other than no_digit_found (first: ${JSON.stringify(failed[0])}); BENCHMARKS.md not updated`);
