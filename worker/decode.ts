@@ -4,7 +4,9 @@ import { decode as decodePng } from "fast-png";
 import { imageSize } from "image-size";
 import jpeg from "jpeg-js";
 import { ApiError } from "./errors.ts";
-import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_JPEG_DECODER_MEMORY_MB } from "./limits.ts";
+import { countJpegScans } from "./jpeg-guard.ts";
+import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE, MAX_JPEG_DECODER_MEMORY_MB, MAX_JPEG_SCANS } from "./limits.ts";
+import { guardPng } from "./png-guard.ts";
 import { pngToRgba } from "./png-to-rgba.ts";
 import type { RgbaImage } from "./preprocess.ts";
 
@@ -96,8 +98,20 @@ function refuseUnsupportedPng(bytes: Uint8Array): void {
   }
 }
 
+function refuseUnsupportedJpeg(bytes: Uint8Array): void {
+  const scans = countJpegScans(bytes);
+  if (scans > MAX_JPEG_SCANS) {
+    throw new ApiError(
+      422,
+      "undecodable_image",
+      `The JPEG has ${scans} scans; at most ${MAX_JPEG_SCANS} are accepted. Save it as a baseline (or ordinary progressive) JPEG and send it again.`,
+    );
+  }
+}
+
 function decodePixels(bytes: Uint8Array, format: ImageFormat): RgbaImage {
-  if (format === "png") return pngToRgba(decodePng(bytes, { checkCrc: true }));
+  // guardPng bounds the inflated size and drops the chunks the decoder need not read.
+  if (format === "png") return pngToRgba(decodePng(guardPng(bytes).png, { checkCrc: true }));
   const decoded = jpeg.decode(bytes, {
     useTArray: true,
     formatAsRGBA: true,
@@ -114,6 +128,7 @@ export function decodeImage(bytes: Uint8Array): RgbaImage & { format: ImageForma
   if (!format) throw unsupported(bytes);
   const declared = checkDeclaredSize(bytes, format);
   if (format === "png") refuseUnsupportedPng(bytes);
+  else refuseUnsupportedJpeg(bytes);
   let image: RgbaImage;
   try {
     image = decodePixels(bytes, format);

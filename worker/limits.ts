@@ -16,4 +16,10 @@ export const MAX_IMAGE_PIXELS = 4 * 1024 * 1024;
 /** Ceiling handed to jpeg-js for its own allocations, so a hostile JPEG fails cleanly instead of exhausting memory. */
 export const MAX_JPEG_DECODER_MEMORY_MB = 96;
 
+/**
+ * Most scans accepted in a JPEG. Baseline files have one scan per component, progressive encoders write about
+ * 10; each scan costs a pass over the whole image, so the count bounds the decoding time.
+ */
+export const MAX_JPEG_SCANS = 100;
+
 export const MIB = 1024 * 1024;
