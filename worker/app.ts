@@ -6,6 +6,7 @@ import { classifyImage } from "./classify.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
 import { MAX_BODY_BYTES, MIB } from "./limits.ts";
 import { modelCard, modelId } from "./model-assets.ts";
+import { pageRoutes } from "./page.ts";
 import { classifyRoute, healthRoute, modelRoute } from "./routes.ts";
 import { readUploadedImage } from "./upload.ts";
 
@@ -34,6 +35,8 @@ export function createApp({ model = bundledModel }: AppOptions = {}) {
 
   app.openapi(modelRoute, (c) => c.json(modelCard, 200));
 
+  app.route("/", pageRoutes());
+
   app.doc("/openapi.json", {
     openapi: "3.0.3",
     info: {
@@ -57,7 +60,7 @@ export function createApp({ model = bundledModel }: AppOptions = {}) {
     }
     return errorResponse(
       c,
-      new ApiError(404, "not_found", `No route ${c.req.method} ${c.req.path}. Routes: POST /classify, GET /health, GET /model, GET /openapi.json.`),
+      new ApiError(404, "not_found", `No route ${c.req.method} ${c.req.path}. Routes: GET / (drawing page), POST /classify, GET /health, GET /model, GET /openapi.json.`),
     );
   });
   app.onError(handleError);

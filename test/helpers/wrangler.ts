@@ -1,4 +1,6 @@
 // Running the wrangler CLI from Node-side tests without it reaching any outside host.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -13,3 +15,79 @@ export const OFFLINE_WRANGLER_ENV = {
   WRANGLER_HIDE_BANNER: "true",
   CI: "true",
 };
+
+/** A port nobody listens on right now (on 127.0.0.1). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface WranglerDev {
+  /** e.g. http://127.0.0.1:41234 */
+  base: string;
+  /** Everything wrangler printed so far. */
+  output(): string;
+  /** Stops wrangler and its workerd (SIGTERM, then SIGKILL after 10 s). */
+  stop(): Promise<void>;
+}
+
+/** `wrangler dev` as a user runs it, on free 127.0.0.1 ports; resolves once it says Ready. */
+export async function startWranglerDev(readyTimeoutMs = 120_000): Promise<WranglerDev> {
+  const [port, inspectorPort] = [await freePort(), await freePort()];
+  const base = `http://127.0.0.1:${port}`;
+  const server = spawn(
+    process.execPath,
+    [
+      WRANGLER_CLI,
+      "dev",
+      "--ip", "127.0.0.1",
+      "--port", String(port),
+      "--inspector-port", String(inspectorPort),
+      "--show-interactive-dev-session=false",
+    ],
+    {
+      cwd: ROOT,
+      detached: true, // own process group, so stopping it also stops workerd
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...OFFLINE_WRANGLER_ENV },
+    },
+  );
+  let output = "";
+  server.once("exit", (code, signal) => (output += `\n[wrangler dev exited: ${signal ?? `code ${code}`}]\n`));
+  const stop = async () => {
+    if (server.exitCode !== null || server.signalCode !== null || server.pid === undefined) return;
+    const exited = new Promise((resolve) => server.once("exit", resolve));
+    process.kill(-server.pid, "SIGTERM");
+    const stillRunning = setTimeout(() => server.pid !== undefined && process.kill(-server.pid, "SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(stillRunning);
+  };
+  const ready = new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(`Ready on ${base}`)) resolve();
+    };
+    server.stdout!.on("data", onData);
+    server.stderr!.on("data", onData);
+    server.once("exit", (code) => reject(new Error(`wrangler dev exited (${code}) before ready:\n${output}`)));
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`wrangler dev not ready after ${readyTimeoutMs / 1000} s:\n${output}`)), readyTimeoutMs);
+  });
+  try {
+    await Promise.race([ready, timeout]);
+  } catch (err) {
+    await stop();
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  return { base, output: () => output, stop };
+}
