@@ -1,13 +1,16 @@
 // The HTTP surface: routes (from routes.ts), their handlers, JSON errors for everything else.
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { classifyAuth } from "./auth.ts";
 import { bundledModel, type SessionCache } from "./classifier.ts";
 import { classifyImage } from "./classify.ts";
+import { corsPolicy } from "./cors-policy.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
 import { MAX_BODY_BYTES, MIB } from "./limits.ts";
 import { modelCard, modelId } from "./model-assets.ts";
-import { pageRoutes } from "./page.ts";
+import { classifyRateLimit } from "./rate-limit.ts";
 import { classifyRoute, healthRoute, modelRoute } from "./routes.ts";
+import { securityHeaders } from "./security-headers.ts";
 import { readUploadedImage } from "./upload.ts";
 
 export interface AppOptions {
@@ -25,6 +28,11 @@ export function createApp({ model = bundledModel }: AppOptions = {}) {
     },
   });
 
+  // Before every route: headers on all answers, CORS (and preflights), then rate limit and token for /classify.
+  app.use(securityHeaders());
+  app.use(corsPolicy());
+  app.use("/classify", classifyRateLimit(), classifyAuth());
+
   app.openapi(classifyRoute, async (c) => {
     const debug = ["1", "true"].includes(c.req.valid("query").debug ?? "0");
     const bytes = await readUploadedImage(c.req.raw);
@@ -35,8 +43,11 @@ export function createApp({ model = bundledModel }: AppOptions = {}) {
 
   app.openapi(modelRoute, (c) => c.json(modelCard, 200));
 
-  app.route("/", pageRoutes());
-
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "Required by POST /classify only when the deployment sets the CLASSIFY_TOKEN secret.",
+  });
   app.doc("/openapi.json", {
     openapi: "3.0.3",
     info: {
@@ -60,7 +71,7 @@ export function createApp({ model = bundledModel }: AppOptions = {}) {
     }
     return errorResponse(
       c,
-      new ApiError(404, "not_found", `No route ${c.req.method} ${c.req.path}. Routes: GET / (drawing page), POST /classify, GET /health, GET /model, GET /openapi.json.`),
+      new ApiError(404, "not_found", `No route ${c.req.method} ${c.req.path}. Routes: POST /classify, GET /health, GET /model, GET /openapi.json.`),
     );
   });
   app.onError(handleError);

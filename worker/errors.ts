@@ -17,6 +17,9 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "model_unavailable"
+  | "unauthorized"
+  | "invalid_authorization"
+  | "rate_limited"
   | "bad_request"
   | "internal_error";
 
@@ -46,6 +49,8 @@ export function errorResponse(c: Context, err: ApiError): Response {
 export function handleError(err: unknown, c: Context): Response {
   if (err instanceof ApiError) return errorResponse(c, err);
   if (err instanceof HTTPException && err.status < 500) {
+    // Hono's bearer-auth throws its finished JSON answer (with WWW-Authenticate): pass it on as it is.
+    if (err.res) return err.getResponse();
     return errorResponse(c, new ApiError(err.status, "bad_request", err.message || "The request was not understood."));
   }
   console.error("unhandled error", err);

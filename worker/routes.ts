@@ -46,6 +46,8 @@ export const classifyRoute = createRoute({
   method: "post",
   path: "/classify",
   summary: "Recognise one handwritten digit",
+  // Open unless the deployment sets the CLASSIFY_TOKEN secret; then a Bearer token is required.
+  security: [{}, { bearerAuth: [] }] as Array<Record<string, string[]>>,
   description:
     `Upload a PNG or JPEG (recognised by its bytes, not its name or declared type) as multipart field ` +
     `"${IMAGE_FIELD}" (curl -F ${IMAGE_FIELD}=@digit.png) or as the raw body. Limits: body ≤ ${MAX_BODY_BYTES / MIB} MiB; ` +
@@ -76,10 +78,12 @@ export const classifyRoute = createRoute({
   },
   responses: {
     200: { description: "The digit", content: { "application/json": { schema: ClassificationSchema } } },
-    400: errorResponse("No image: missing field, empty file, malformed multipart, or bad query"),
+    400: errorResponse("No image: missing field, empty file, malformed multipart, bad query, or an Authorization header that is not 'Bearer <token>'"),
+    401: errorResponse("Only when the server has an access token configured: no or a wrong Bearer token (WWW-Authenticate: Bearer)"),
     413: errorResponse(`Body over ${MAX_BODY_BYTES / MIB} MiB, or image dimensions over the limits`),
     415: errorResponse("Not a PNG or JPEG (e.g. GIF, SVG, text), or a body type other than multipart/image"),
     422: errorResponse("Undecodable or truncated image, or no digit found in it"),
+    429: errorResponse("Too many requests from this client address; retry after Retry-After seconds"),
     503: errorResponse("The model is not available yet; retry shortly"),
   },
 });

@@ -41,7 +41,7 @@ describe("GET /openapi.json", () => {
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths).sort()).toEqual(["/classify", "/health", "/model"]);
     const classify = doc.paths["/classify"]!.post!;
-    expect(Object.keys(classify.responses).sort()).toEqual(["200", "400", "413", "415", "422", "503"]);
+    expect(Object.keys(classify.responses).sort()).toEqual(["200", "400", "401", "413", "415", "422", "429", "503"]);
     expect(Object.keys(classify.requestBody!.content).sort()).toEqual([
       "application/octet-stream",
       "image/jpeg",

@@ -23,7 +23,7 @@ export default defineConfig({
     name: "worker",
     root,
     include: ["test/worker/**/*.test.ts"],
-    globalSetup: ["test/worker/global-setup.ts"],
+    globalSetup: ["test/worker/global-setup.ts", "test/worker/global-setup-hardening.ts"],
     testTimeout: 60_000,
     // The pool ships a .wasm import to workerd as a JSON number array: ~15 s for ORT's 14 MB binary. Sharing one
     // module graph across test files pays that once; every test builds its own state (apps, session caches).
