@@ -8,6 +8,7 @@ import { corsPolicy } from "./cors-policy.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
 import { MAX_BODY_BYTES, MIB } from "./limits.ts";
 import { modelCard, modelId } from "./model-assets.ts";
+import { pageRoutes } from "./page.ts";
 import { classifyRateLimit } from "./rate-limit.ts";
 import { classifyRoute, healthRoute, modelRoute } from "./routes.ts";
 import { securityHeaders } from "./security-headers.ts";
@@ -43,6 +44,8 @@ export function createApp({ model = bundledModel }: AppOptions = {}) {
 
   app.openapi(modelRoute, (c) => c.json(modelCard, 200));
 
+  app.route("/", pageRoutes());
+
   app.openAPIRegistry.registerComponent("securitySchemes", "bearerAuth", {
     type: "http",
     scheme: "bearer",
@@ -71,7 +74,7 @@ export function createApp({ model = bundledModel }: AppOptions = {}) {
     }
     return errorResponse(
       c,
-      new ApiError(404, "not_found", `No route ${c.req.method} ${c.req.path}. Routes: POST /classify, GET /health, GET /model, GET /openapi.json.`),
+      new ApiError(404, "not_found", `No route ${c.req.method} ${c.req.path}. Routes: GET / (drawing page), POST /classify, GET /health, GET /model, GET /openapi.json.`),
     );
   });
   app.onError(handleError);
