@@ -3,7 +3,7 @@ import { secureHeaders } from "hono/secure-headers";
 
 /**
  * One policy for JSON and for the drawing page (worker/public): scripts, styles, images and fetches from this
- * origin only, plus data: images (the page shows the model's 28×28 input as a data URL); no inline script or
+ * origin only, plus data: images (the page shows the model's 28×28 input as a data URL); no forms, no inline script or
  * style, nothing from other hosts, never framed. A handler that sets its own policy keeps it.
  */
 export const CONTENT_SECURITY_POLICY = {
@@ -13,7 +13,7 @@ export const CONTENT_SECURITY_POLICY = {
   imgSrc: ["'self'", "data:"],
   connectSrc: ["'self'"],
   baseUri: ["'none'"],
-  formAction: ["'self'"],
+  formAction: ["'none'"],
   frameAncestors: ["'none'"],
 };
 

@@ -39,6 +39,16 @@ describe("security headers on every answer", () => {
     expectSecurityHeaders(res);
   });
 
+  it("the drawing page's HTML loads its script and style from this origin only, which the policy allows", async () => {
+    const res = await call("/");
+    expect(res.status).toBe(200);
+    expectSecurityHeaders(res);
+    const html = await res.text();
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/i); // no inline <script>
+    expect(html).not.toMatch(/<style|\sstyle=|\son[a-z]+=/i); // no inline style or event handlers
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//i); // nothing from other hosts
+  });
+
   it("a forced internal error answers a generic 500: no stack, no paths, headers still set", async () => {
     const app = createApp({
       model: createSessionCache(async () => ({
