@@ -1,0 +1,112 @@
+// Full fuzz run of POST /classify (test/worker/fuzz.test.ts) with many more inputs than CI uses, watching the
+// workerd process's memory from outside, and the result recorded in BENCHMARKS.md (section "fuzz").
+//
+//   npm run fuzz                        10,000 inputs per property
+//   npm run fuzz -- --runs 2000 --seed 42 --no-write
+// Exit code: vitest's (non-zero when any input got a 5xx, a malformed answer, an exception or no answer in time).
+import { spawn } from "node:child_process";
+import { parseArgs } from "node:util";
+import { ROOT } from "../test/helpers/wrangler.ts";
+import { updateBenchmarkSection } from "./benchmarks-file.ts";
+import { describeMachine, loadAverage } from "./machine-info.ts";
+import { mib, workerdResidentBytes } from "./process-memory.ts";
+
+interface FuzzStats {
+  runs: number;
+  seed: number;
+  statuses: Record<string, number>;
+  errors: Record<string, number>;
+  maxMs: number;
+  maxMsKind: string;
+  totalMs: number;
+  largestBody: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: "string", default: "10000" },
+    seed: { type: "string" },
+    "no-write": { type: "boolean", default: false },
+  },
+});
+const runs = Number(values.runs);
+if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`);
+
+const loadStart = loadAverage();
+const started = Date.now();
+const child = spawn(
+  process.execPath,
+  ["node_modules/vitest/vitest.mjs", "run", "--config", "test/vitest.config.ts", "--project", "worker", "test/worker/fuzz.test.ts"],
+  {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, FUZZ_RUNS: String(runs), ...(values.seed ? { FUZZ_SEED: values.seed } : {}), WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+  },
+);
+
+let output = "";
+child.stdout.on("data", (chunk: Buffer) => {
+  output += chunk.toString();
+  process.stdout.write(chunk);
+});
+child.stderr.on("data", (chunk: Buffer) => {
+  output += chunk.toString();
+  process.stderr.write(chunk);
+});
+
+const rss: number[] = [];
+const sampler = setInterval(() => {
+  const bytes = workerdResidentBytes(child.pid!);
+  if (bytes > 0) rss.push(bytes);
+}, 1000);
+
+const exitCode = await new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
+clearInterval(sampler);
+const minutes = (Date.now() - started) / 60_000;
+
+// vitest colours its output; the result line is plain JSON after the marker.
+const plain = output.replace(/\x1b\[[0-9;]*m/g, "");
+const match = /FUZZ-RESULT (\{.*\})/.exec(plain);
+const stats = match ? (JSON.parse(match[1]!) as FuzzStats) : undefined;
+const seed = /fuzz seed (\d+)/.exec(plain)?.[1];
+const passed = exitCode === 0 && stats !== undefined;
+
+const machine = describeMachine();
+const table = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, n]) => `${key} ×${n.toLocaleString("en")}`)
+    .join(", ");
+const markdown = [
+  `Run ${new Date().toISOString()}: \`npm run fuzz -- --runs ${runs}${values.seed ? ` --seed ${values.seed}` : ""}\` on ${machine.cpuModel}, ` +
+    `${machine.cores} cores, ${machine.ramGiB} GiB RAM; Node ${machine.node}. Load average (1 min) ${loadStart} at start, ${loadAverage()} at end. ` +
+    `Wall time ${minutes.toFixed(1)} min (workerd start included).`,
+  "",
+  passed
+    ? `**Passed: ${stats.runs.toLocaleString("en")} generated uploads to POST /classify, every answer a 2xx classification with finite ` +
+      `probabilities summing to 1 or a 4xx JSON { error, message }; no 5xx, no exception; ${runs.toLocaleString("en")} random RGBA images ` +
+      `through the preprocessing, never NaN.**`
+    : `**FAILED (vitest exit code ${exitCode}${stats ? "" : ", no result line"}), seed ${seed ?? "?"}; see the vitest output for the counterexample.**`,
+  "",
+  ...(stats
+    ? [
+        `- seed: ${stats.seed} (replay: \`npm run fuzz -- --runs ${runs} --seed ${stats.seed}\`)`,
+        `- statuses: ${table(stats.statuses)}`,
+        `- refusals: ${table(stats.errors)}`,
+        `- answer time in workerd (vitest pool, in-process fetch): mean ${(stats.totalMs / stats.runs).toFixed(1)} ms, ` +
+          `max ${stats.maxMs.toFixed(0)} ms (limit 10,000 ms) for: ${stats.maxMsKind}`,
+        `- largest body sent: ${(stats.largestBody / 2 ** 20).toFixed(2)} MiB`,
+      ]
+    : []),
+  rss.length > 0
+    ? `- workerd resident memory (the pool's process: test runner and worker share one isolate; workerd reports no heap ` +
+      `figures to the isolate itself): ${mib(rss[0]!)} at the first sample, max ${mib(Math.max(...rss))}, ${mib(rss.at(-1)!)} at the last of ${rss.length} samples (1/s)`
+    : "- workerd resident memory: not measured (no workerd process found)",
+].join("\n");
+
+console.log(`\n${markdown}`);
+if (!values["no-write"]) {
+  await updateBenchmarkSection("fuzz", "Fuzzing POST /classify (`npm run fuzz`)", markdown);
+  console.log("\nBENCHMARKS.md: section fuzz updated.");
+}
+process.exitCode = passed ? 0 : exitCode || 1;
