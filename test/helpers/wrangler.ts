@@ -31,6 +31,8 @@ export function freePort(): Promise<number> {
 export interface WranglerDev {
   /** e.g. http://127.0.0.1:41234 */
   base: string;
+  /** wrangler's pid, also the process group of the workerd it starts (for measuring its memory). */
+  pid: number;
   /** Everything wrangler printed so far. */
   output(): string;
   /** Stops wrangler and its workerd (SIGTERM, then SIGKILL after 10 s). */
@@ -89,5 +91,5 @@ export async function startWranglerDev(readyTimeoutMs = 120_000): Promise<Wrangl
   } finally {
     clearTimeout(timer);
   }
-  return { base, output: () => output, stop };
+  return { base, pid: server.pid!, output: () => output, stop };
 }
