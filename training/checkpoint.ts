@@ -19,6 +19,8 @@ export interface TrainingState {
   history: EpochLog[];
   /** The best epoch so far by the monitored validation metric. */
   best?: { epoch: number; metric: "val_loss" | "val_acc"; value: number };
+  /** Steps folded into the moving average of the weights so far (its decay warms up with them). */
+  emaSteps?: number;
 }
 
 interface StoredTensor {

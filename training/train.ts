@@ -72,12 +72,19 @@ export async function trainModel(request: TrainRequest): Promise<TrainOutcome> {
     log(`Resuming after epoch ${state.completedEpochs} from ${request.checkpointPath}`);
   }
 
+  // The decay warms up as in TensorFlow's ExponentialMovingAverage with num_updates: min(decay, (1+t)/(10+t)).
+  // Early on the average follows the weights closely, so a short run is not dragged back to its initial weights.
   if (recipe.ema > 0) emaWeights ??= model.getWeights().map((w) => tf.variable(w.clone(), false));
-  const updateEma = () =>
+  state.emaSteps ??= 0;
+  const updateEma = () => {
+    const t = state.emaSteps!;
+    const decay = Math.min(recipe.ema, (1 + t) / (10 + t));
+    state.emaSteps = t + 1;
     tf.tidy(() => {
       const current = model.getWeights();
-      emaWeights!.forEach((average, i) => average.assign(average.mul(recipe.ema).add(current[i].mul(1 - recipe.ema))));
+      emaWeights!.forEach((average, i) => average.assign(average.mul(decay).add(current[i].mul(1 - decay))));
     });
+  };
 
   const train = toTensors(request.train);
   const validation = request.validation && request.validation.count > 0 ? toTensors(request.validation) : undefined;
