@@ -16,6 +16,7 @@ import { ROOT, startWranglerDev } from "../test/helpers/wrangler.ts";
 import { updateBenchmarkSection } from "./benchmarks-file.ts";
 import { describeMachine, loadAverage } from "./machine-info.ts";
 import { ihdr, writePng } from "./png-chunks.ts";
+import { connectInspector, type HeapUsage } from "./isolate-heap.ts";
 import { mib, workerdResidentBytes } from "./process-memory.ts";
 import { zlibZeros } from "./zlib-bomb.ts";
 
@@ -52,6 +53,11 @@ export interface LoadTestResult {
   rateLimited: number;
   /** Median latency of the mix's answers in the first and the last tenth of the run: a rise would mean degradation. */
   trendMs: { firstTenthP50: number; lastTenthP50: number };
+  /**
+   * The worker isolate's memory (JS heap used + ArrayBuffer backing stores) from its inspector, sampled every
+   * second: what Workers' 128 MB per-isolate limit is about.
+   */
+  isolate: { start: number; middle: number; end: number; max: number; maxHeapTotal: number; samples: number };
   /** workerd resident memory (all its processes), sampled every second. */
   rss: { start: number; middle: number; end: number; max: number; samples: number };
   coldStartMs: number;
@@ -144,8 +150,13 @@ export async function runLoadTest({ durationS = 60, connections = 32 } = {}): Pr
     if (warm.status !== 200) throw new Error(`warm-up request answered ${warm.status}: ${await warm.text()}`);
     const coldStartMs = performance.now() - warmStart;
 
+    const inspector = await connectInspector(server.inspectorPort);
+    const heapSamples: HeapUsage[] = [await inspector.heapUsage()];
     const rssSamples: number[] = [workerdResidentBytes(server.pid)];
-    const sampler = setInterval(() => rssSamples.push(workerdResidentBytes(server.pid)), 1000);
+    const sampler = setInterval(() => {
+      rssSamples.push(workerdResidentBytes(server.pid));
+      inspector.heapUsage().then((usage) => heapSamples.push(usage), () => {});
+    }, 1000);
 
     const perKind = new Map(
       [...kinds, flood].map((k) => [k, { statuses: {} as Record<string, number>, unexpected: 0, malformed: 0, latencies: [] as number[] }]),
@@ -190,6 +201,9 @@ export async function runLoadTest({ durationS = 60, connections = 32 } = {}): Pr
     ]);
     clearInterval(sampler);
     rssSamples.push(workerdResidentBytes(server.pid));
+    heapSamples.push(await inspector.heapUsage());
+    inspector.close();
+    const isolateBytes = heapSamples.map((h) => h.used + h.backing);
 
     const kindResults: KindResult[] = [...kinds, flood].map((kind) => {
       const entry = perKind.get(kind)!;
@@ -217,6 +231,14 @@ export async function runLoadTest({ durationS = 60, connections = 32 } = {}): Pr
       unexpected: kindResults.reduce((sum, k) => sum + k.unexpected + k.malformedBodies, 0),
       rateLimited: perKind.get(flood)!.statuses["429"] ?? 0,
       trendMs: { firstTenthP50: tenth(0, 0.1), lastTenthP50: tenth(0.9, 1.01) },
+      isolate: {
+        start: isolateBytes[0]!,
+        middle: isolateBytes[Math.floor(isolateBytes.length / 2)]!,
+        end: isolateBytes.at(-1)!,
+        max: Math.max(...isolateBytes),
+        maxHeapTotal: Math.max(...heapSamples.map((h) => h.total)),
+        samples: isolateBytes.length,
+      },
       rss: {
         start: rssSamples[0]!,
         middle: rssSamples[Math.floor(rssSamples.length / 2)]!,
@@ -259,6 +281,10 @@ export function renderMarkdown(r: LoadTestResult, loadStart: number, loadEnd: nu
     "| request kind | expected | statuses seen | unexpected | p50 ms | p99 ms |",
     "|---|---|---|--:|--:|--:|",
     ...rows,
+    "",
+    `Worker isolate memory (JS heap in use + ArrayBuffer backing stores, from the isolate's inspector; Workers allow 128 MB): ` +
+      `${mib(r.isolate.start)} after warm-up, ${mib(r.isolate.middle)} mid-run, ${mib(r.isolate.end)} at the end, ` +
+      `max ${mib(r.isolate.max)} (V8 heap reserved at most ${mib(r.isolate.maxHeapTotal)}; ${r.isolate.samples} samples, 1/s).`,
     "",
     `workerd resident memory (all workerd processes of \`wrangler dev\`: the worker's isolate plus miniflare's own services; ` +
       `not the 128 MB per-isolate limit itself): ${mib(r.rss.start)} after warm-up, ${mib(r.rss.middle)} mid-run, ` +

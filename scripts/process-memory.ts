@@ -59,4 +59,4 @@ export function workerdResidentBytes(root: number): number {
   return workerdPids(root).reduce((sum, pid) => sum + residentBytes(pid), 0);
 }
 
-export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+export const mib = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(bytes < 100 * 2 ** 20 ? 1 : 0)} MiB`;

@@ -1,13 +1,14 @@
 // CI smoke run of scripts/load-test.ts (its --quick size): `wrangler dev` under a few seconds of mixed good and bad
 // uploads at 32 connections plus a one-client flood. Every answer must be one its request kind allows (no 5xx,
-// well-formed JSON), no connection may fail, and wrangler's build must have run the model check.
+// well-formed JSON), no connection may fail, the worker isolate must stay under Workers' 128 MB, and wrangler's
+// build must have run the model check.
 import { afterAll, expect, it } from "vitest";
 import { runLoadTest, type LoadTestResult } from "../scripts/load-test.ts";
 
 let result: LoadTestResult | undefined;
 
 afterAll(() => {
-  if (result) console.log(JSON.stringify({ requests: result.requests, latencyMs: result.latencyMs, rss: result.rss, kinds: result.kinds.map((k) => [k.name, k.statuses]) }));
+  if (result) console.log(JSON.stringify({ requests: result.requests, latencyMs: result.latencyMs, isolate: result.isolate, rss: result.rss, kinds: result.kinds.map((k) => [k.name, k.statuses]) }));
 });
 
 it("answers a quick mixed load with only the statuses each request kind allows", async () => {
@@ -25,4 +26,6 @@ it("answers a quick mixed load with only the statuses each request kind allows",
   const answered = result.kinds.filter((k) => Object.keys(k.statuses).length > 0).length;
   expect(answered).toBeGreaterThanOrEqual(result.kinds.length / 2); // the mix really was mixed
   expect(result.rss.start).toBeGreaterThan(0); // workerd was found and measured
+  expect(result.isolate.samples).toBeGreaterThan(1);
+  expect(result.isolate.max).toBeLessThan(128 * 2 ** 20); // Workers' per-isolate memory limit
 }, 240_000);

@@ -33,6 +33,8 @@ export interface WranglerDev {
   base: string;
   /** wrangler's pid, also the process group of the workerd it starts (for measuring its memory). */
   pid: number;
+  /** wrangler's DevTools inspector port (for reading the worker isolate's heap). */
+  inspectorPort: number;
   /** Everything wrangler printed so far. */
   output(): string;
   /** Stops wrangler and its workerd (SIGTERM, then SIGKILL after 10 s). */
@@ -91,5 +93,5 @@ export async function startWranglerDev(readyTimeoutMs = 120_000): Promise<Wrangl
   } finally {
     clearTimeout(timer);
   }
-  return { base, pid: server.pid!, output: () => output, stop };
+  return { base, pid: server.pid!, inspectorPort, output: () => output, stop };
 }

@@ -1,0 +1,53 @@
+// The worker isolate's own memory under `wrangler dev`, read over its DevTools inspector (Runtime.getHeapUsage):
+// the JS heap and the ArrayBuffer backing stores, which is what Workers' 128 MB isolate limit counts.
+
+export interface HeapUsage {
+  /** Live JS heap, bytes. */
+  used: number;
+  /** JS heap reserved by V8, bytes. */
+  total: number;
+  /** ArrayBuffer / typed array memory outside the JS heap, bytes. */
+  backing: number;
+}
+
+export interface IsolateInspector {
+  heapUsage(): Promise<HeapUsage>;
+  close(): void;
+}
+
+const CALL_TIMEOUT_MS = 5_000;
+
+/** Connects to wrangler's inspector proxy (its --inspector-port), which forwards to the worker's isolate. */
+export async function connectInspector(port: number): Promise<IsolateInspector> {
+  // wrangler's proxy only accepts DevTools clients from a local Origin; Node's WebSocket sends none by default.
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { Origin: "http://localhost" } } as unknown as string[]);
+  await new Promise<void>((resolve, reject) => {
+    ws.addEventListener("open", () => resolve(), { once: true });
+    ws.addEventListener("error", () => reject(new Error(`cannot connect to the inspector on port ${port}`)), { once: true });
+  });
+  let nextId = 0;
+  const call = (method: string) =>
+    new Promise<Record<string, number>>((resolve, reject) => {
+      const id = ++nextId;
+      const timer = setTimeout(() => {
+        ws.removeEventListener("message", onMessage);
+        reject(new Error(`inspector: no answer to ${method}`));
+      }, CALL_TIMEOUT_MS);
+      const onMessage = (event: MessageEvent) => {
+        const message = JSON.parse(String(event.data)) as { id?: number; result?: Record<string, number> };
+        if (message.id !== id) return;
+        clearTimeout(timer);
+        ws.removeEventListener("message", onMessage);
+        resolve(message.result ?? {});
+      };
+      ws.addEventListener("message", onMessage);
+      ws.send(JSON.stringify({ id, method }));
+    });
+  return {
+    async heapUsage() {
+      const r = await call("Runtime.getHeapUsage");
+      return { used: r.usedSize ?? 0, total: r.totalSize ?? 0, backing: r.backingStorageSize ?? 0 };
+    },
+    close: () => ws.close(),
+  };
+}
