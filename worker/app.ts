@@ -13,6 +13,7 @@ import { classifyRateLimit } from "./rate-limit.ts";
 import { classifyRoute, healthRoute, modelRoute } from "./routes.ts";
 import { securityHeaders } from "./security-headers.ts";
 import { readUploadedImage } from "./upload.ts";
+import { uploadBudget } from "./upload-budget.ts";
 
 export interface AppOptions {
   /** The model session source; tests substitute failing or counting ones. */
@@ -36,8 +37,13 @@ export function createApp({ model = bundledModel }: AppOptions = {}) {
 
   app.openapi(classifyRoute, async (c) => {
     const debug = ["1", "true"].includes(c.req.valid("query").debug ?? "0");
-    const bytes = await readUploadedImage(c.req.raw);
-    return c.json(await classifyImage(bytes, { debug, model }), 200);
+    const claim = uploadBudget.claim(); // the body counts against the isolate's memory until answered
+    try {
+      const bytes = await readUploadedImage(c.req.raw, claim);
+      return c.json(await classifyImage(bytes, { debug, model }), 200);
+    } finally {
+      claim.release();
+    }
   });
 
   app.openapi(healthRoute, (c) => c.json({ status: "ok" as const, model: modelId, modelLoaded: model.isLoaded() }, 200));

@@ -17,6 +17,7 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "model_unavailable"
+  | "server_busy"
   | "unauthorized"
   | "invalid_authorization"
   | "rate_limited"

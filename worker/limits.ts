@@ -22,4 +22,13 @@ export const MAX_JPEG_DECODER_MEMORY_MB = 96;
  */
 export const MAX_JPEG_SCANS = 100;
 
+/**
+ * Most request-body bytes one isolate holds at once, over all requests in flight (upload-budget.ts). A multipart
+ * upload is held up to ~4 times (body, parsed form, file copy) until answered. Measured under wrangler dev
+ * (`npm run load-test -- --only "4.7 MiB" --duration 10`: 32 clients sending 4.9 MB multipart uploads), the
+ * isolate's JS heap + ArrayBuffers, garbage included, peaked at 380 MiB without a cap, 122 MiB with a 16 MiB cap
+ * and 104 MiB with 8 MiB. Larger than MAX_BODY_BYTES, so a lone upload always fits; a digit needs a few KiB.
+ */
+export const MAX_UPLOAD_BYTES_IN_FLIGHT = 8 * 1024 * 1024;
+
 export const MIB = 1024 * 1024;

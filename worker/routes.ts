@@ -84,7 +84,7 @@ export const classifyRoute = createRoute({
     415: errorResponse("Not a PNG or JPEG (e.g. GIF, SVG, text), or a body type other than multipart/image"),
     422: errorResponse("Undecodable or truncated image, or no digit found in it"),
     429: errorResponse("Too many requests from this client address; retry after Retry-After seconds"),
-    503: errorResponse("The model is not available yet; retry shortly"),
+    503: errorResponse("The model is not available yet, or too many large uploads are in flight; retry after Retry-After seconds"),
   },
 });
 

@@ -2,6 +2,7 @@
 // or a raw body with an image content type. Enforces the body size limit before and while reading.
 import { ApiError } from "./errors.ts";
 import { MAX_BODY_BYTES, MIB } from "./limits.ts";
+import type { UploadClaim } from "./upload-budget.ts";
 
 export const IMAGE_FIELD = "img";
 
@@ -15,8 +16,11 @@ function tooLarge(): ApiError {
   );
 }
 
-/** Reads the body, refusing it as soon as it passes the limit, whatever Content-Length said. */
-async function readBodyWithLimit(body: ReadableStream<Uint8Array>, limit: number): Promise<Uint8Array> {
+/**
+ * Reads the body, refusing it as soon as it passes the limit, whatever Content-Length said, and counting what it
+ * holds against the isolate's upload budget (`claimed` bytes are already counted).
+ */
+async function readBodyWithLimit(body: ReadableStream<Uint8Array>, limit: number, claim: UploadClaim | undefined, claimed: number): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
   const reader = body.getReader();
@@ -27,6 +31,15 @@ async function readBodyWithLimit(body: ReadableStream<Uint8Array>, limit: number
     if (size > limit) {
       await reader.cancel().catch(() => {});
       throw tooLarge();
+    }
+    if (size > claimed) {
+      try {
+        claim?.grow(size - claimed);
+      } catch (err) {
+        await reader.cancel().catch(() => {});
+        throw err;
+      }
+      claimed = size;
     }
     chunks.push(value);
   }
@@ -67,8 +80,11 @@ async function imageFromMultipart(request: Request, body: Uint8Array): Promise<U
   return new Uint8Array(await field.arrayBuffer());
 }
 
-/** The uploaded image file's bytes (not yet checked to be an image). */
-export async function readUploadedImage(request: Request): Promise<Uint8Array> {
+/**
+ * The uploaded image file's bytes (not yet checked to be an image). With a `claim`, the body's bytes count against
+ * the isolate's upload budget (a declared Content-Length before reading); the caller releases it once answered.
+ */
+export async function readUploadedImage(request: Request, claim?: UploadClaim): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
   if (declared !== null && Number(declared) > MAX_BODY_BYTES) throw tooLarge();
 
@@ -79,7 +95,13 @@ export async function readUploadedImage(request: Request): Promise<Uint8Array> {
     throw new ApiError(415, "unsupported_media_type", `Content-Type ${type} is not accepted. ${HOW_TO_SEND}`);
   }
 
-  const body = request.body ? await readBodyWithLimit(request.body, MAX_BODY_BYTES) : new Uint8Array(0);
+  let claimed = 0;
+  const declaredBytes = Number(declared);
+  if (request.body && declared !== null && Number.isSafeInteger(declaredBytes) && declaredBytes > 0) {
+    claim?.grow(declaredBytes);
+    claimed = declaredBytes;
+  }
+  const body = request.body ? await readBodyWithLimit(request.body, MAX_BODY_BYTES, claim, claimed) : new Uint8Array(0);
   if (type === "") {
     if (body.byteLength === 0) throw new ApiError(400, "missing_image", `The request has no body. ${HOW_TO_SEND}`);
     throw new ApiError(415, "unsupported_media_type", `The request has no Content-Type. ${HOW_TO_SEND}`);
