@@ -2,25 +2,13 @@
 // listens beyond loopback, nothing reaches another host), and `wrangler deploy --dry-run` for bundle sizes.
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { gzipSync } from "node:zlib";
-import { OFFLINE_WRANGLER_ENV, ROOT, WRANGLER_CLI } from "../test/helpers/wrangler.ts";
+import { freePort, OFFLINE_WRANGLER_ENV, ROOT, WRANGLER_CLI } from "../test/helpers/wrangler.ts";
 
 const WRANGLER = join(ROOT, WRANGLER_CLI);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface DevServer {
   base: string;
