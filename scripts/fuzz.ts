@@ -99,8 +99,10 @@ const markdown = [
       ]
     : []),
   rss.length > 0
-    ? `- workerd resident memory (the pool's process: test runner and worker share one isolate; workerd reports no heap ` +
-      `figures to the isolate itself): ${mib(rss[0]!)} at the first sample, max ${mib(Math.max(...rss))}, ${mib(rss.at(-1)!)} at the last of ${rss.length} samples (1/s)`
+    ? `- workerd resident memory (the vitest pool's process, which has no memory limit and in which the test runner, ` +
+      `fast-check's inputs and the worker share one isolate; workerd gives the isolate no heap figures): ${mib(rss[0]!)} at the ` +
+      `first sample, max ${mib(Math.max(...rss))}, ${mib(rss.at(-1)!)} at the last of ${rss.length} samples (1/s). Not the ` +
+      `worker's footprint: the worker isolate's own heap under load is measured in the load-test section.`
     : "- workerd resident memory: not measured (no workerd process found)",
 ].join("\n");
 

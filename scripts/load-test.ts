@@ -7,6 +7,7 @@
 //   npm run load-test -- --quick      5 s; does not touch BENCHMARKS.md unless --write
 //   options: --duration S  --connections N  --json FILE  --write
 //            --only TEXT   only the request kinds whose name contains TEXT (e.g. --only "4.7 MiB"); implies no write
+//            --no-isolate-heap   do not attach to the isolate's inspector (to see what attaching costs)
 // Exit code 1 when any answer was unexpected (5xx, wrong status for its kind, malformed body) or a connection failed.
 import autocannon from "autocannon";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -18,7 +19,7 @@ import { updateBenchmarkSection } from "./benchmarks-file.ts";
 import { describeMachine, loadAverage } from "./machine-info.ts";
 import { ihdr, readChunks, withFreshCrcs, writePng } from "./png-chunks.ts";
 import { connectInspector, type HeapUsage } from "./isolate-heap.ts";
-import { mib, workerdResidentBytes } from "./process-memory.ts";
+import { commandLine, mib, workerdResidentByPid } from "./process-memory.ts";
 import { zlibZeros } from "./zlib-bomb.ts";
 
 interface RequestKind {
@@ -61,6 +62,8 @@ export interface LoadTestResult {
   isolate: { start: number; middle: number; end: number; max: number; maxHeapTotal: number; samples: number };
   /** workerd resident memory (all its processes), sampled every second. */
   rss: { start: number; middle: number; end: number; max: number; samples: number };
+  /** The same per workerd process: wrangler's proxy (listening on the public port) and the worker's runtime. */
+  rssByProcess: Array<{ role: string; start: number; end: number; max: number }>;
   coldStartMs: number;
   modelCheckRan: boolean;
 }
@@ -145,7 +148,7 @@ function wellFormed(status: number, body: string): boolean {
   }
 }
 
-export async function runLoadTest({ durationS = 60, connections = 32, only = "" } = {}): Promise<LoadTestResult> {
+export async function runLoadTest({ durationS = 60, connections = 32, only = "", isolateHeap = true } = {}): Promise<LoadTestResult> {
   const kinds = requestKinds().filter((kind) => kind.name.includes(only));
   if (kinds.length === 0) throw new Error(`no request kind matches ${JSON.stringify(only)}`);
   const flood = floodKind();
@@ -157,12 +160,21 @@ export async function runLoadTest({ durationS = 60, connections = 32, only = "" 
     if (warm.status !== 200) throw new Error(`warm-up request answered ${warm.status}: ${await warm.text()}`);
     const coldStartMs = performance.now() - warmStart;
 
-    const inspector = await connectInspector(server.inspectorPort);
-    const heapSamples: HeapUsage[] = [await inspector.heapUsage()];
-    const rssSamples: number[] = [workerdResidentBytes(server.pid)];
+    const inspector = isolateHeap ? await connectInspector(server.inspectorPort) : undefined;
+    const heapSamples: HeapUsage[] = inspector ? [await inspector.heapUsage()] : [];
+    const byPid = new Map<number, number[]>();
+    const sampleRss = () => {
+      let total = 0;
+      for (const [pid, bytes] of workerdResidentByPid(server.pid)) {
+        byPid.set(pid, [...(byPid.get(pid) ?? []), bytes]);
+        total += bytes;
+      }
+      return total;
+    };
+    const rssSamples: number[] = [sampleRss()];
     const sampler = setInterval(() => {
-      rssSamples.push(workerdResidentBytes(server.pid));
-      inspector.heapUsage().then((usage) => heapSamples.push(usage), () => {});
+      rssSamples.push(sampleRss());
+      inspector?.heapUsage().then((usage) => heapSamples.push(usage), () => {});
     }, 1000);
 
     const perKind = new Map(
@@ -207,9 +219,18 @@ export async function runLoadTest({ durationS = 60, connections = 32, only = "" 
       autocannon({ url: server.base, connections: FLOOD_CONNECTIONS, duration: durationS, timeout: 30, requests: cycle([flood], () => FLOOD_CLIENT) }),
     ]);
     clearInterval(sampler);
-    rssSamples.push(workerdResidentBytes(server.pid));
-    heapSamples.push(await inspector.heapUsage());
-    inspector.close();
+    rssSamples.push(sampleRss());
+    const publicPort = `:${new URL(server.base).port}`;
+    const rssByProcess = [...byPid].map(([pid, series]) => ({
+      role: commandLine(pid).includes(publicPort) ? "wrangler's proxy" : "worker runtime",
+      start: series[0]!,
+      end: series.at(-1)!,
+      max: Math.max(...series),
+    }));
+    if (inspector) {
+      heapSamples.push(await inspector.heapUsage());
+      inspector.close();
+    }
     const isolateBytes = heapSamples.map((h) => h.used + h.backing);
 
     const kindResults: KindResult[] = [...kinds, flood].map((kind) => {
@@ -242,10 +263,11 @@ export async function runLoadTest({ durationS = 60, connections = 32, only = "" 
         start: isolateBytes[0]!,
         middle: isolateBytes[Math.floor(isolateBytes.length / 2)]!,
         end: isolateBytes.at(-1)!,
-        max: Math.max(...isolateBytes),
-        maxHeapTotal: Math.max(...heapSamples.map((h) => h.total)),
+        max: isolateBytes.length > 0 ? Math.max(...isolateBytes) : NaN,
+        maxHeapTotal: heapSamples.length > 0 ? Math.max(...heapSamples.map((h) => h.total)) : NaN,
         samples: isolateBytes.length,
       },
+      rssByProcess,
       rss: {
         start: rssSamples[0]!,
         middle: rssSamples[Math.floor(rssSamples.length / 2)]!,
@@ -289,13 +311,18 @@ export function renderMarkdown(r: LoadTestResult, loadStart: number, loadEnd: nu
     "|---|---|---|--:|--:|--:|",
     ...rows,
     "",
-    `Worker isolate memory (JS heap in use + ArrayBuffer backing stores, from the isolate's inspector; Workers allow 128 MB): ` +
-      `${mib(r.isolate.start)} after warm-up, ${mib(r.isolate.middle)} mid-run, ${mib(r.isolate.end)} at the end, ` +
-      `max ${mib(r.isolate.max)} (V8 heap reserved at most ${mib(r.isolate.maxHeapTotal)}; ${r.isolate.samples} samples, 1/s).`,
+    r.isolate.samples === 0
+      ? "Worker isolate memory: not measured (--no-isolate-heap)."
+      : `Worker isolate memory (JS heap in use + ArrayBuffer backing stores, garbage not yet collected included, from the ` +
+        `isolate's inspector; Workers allow 128 MB): ${mib(r.isolate.start)} after warm-up, ${mib(r.isolate.middle)} mid-run, ` +
+        `${mib(r.isolate.end)} at the end, max ${mib(r.isolate.max)} (V8 heap reserved at most ${mib(r.isolate.maxHeapTotal)}; ` +
+        `${r.isolate.samples} samples, 1/s).`,
     "",
     `workerd resident memory (all workerd processes of \`wrangler dev\`: the worker's isolate plus miniflare's own services; ` +
       `not the 128 MB per-isolate limit itself): ${mib(r.rss.start)} after warm-up, ${mib(r.rss.middle)} mid-run, ` +
-      `${mib(r.rss.end)} at the end (max ${mib(r.rss.max)}, ${r.rss.samples} samples).`,
+      `${mib(r.rss.end)} at the end (max ${mib(r.rss.max)}, ${r.rss.samples} samples); by process: ` +
+      r.rssByProcess.map((p) => `${p.role} ${mib(p.start)} → ${mib(p.end)} (max ${mib(p.max)})`).join(", ") +
+      ".",
   ].join("\n");
 }
 
@@ -308,6 +335,7 @@ async function main(): Promise<void> {
       json: { type: "string" },
       write: { type: "boolean", default: false },
       only: { type: "string", default: "" },
+      "no-isolate-heap": { type: "boolean", default: false },
     },
   });
   const durationS = Number(values.duration ?? (values.quick ? 5 : 60));
@@ -315,7 +343,7 @@ async function main(): Promise<void> {
   if (!(durationS > 0) || !Number.isInteger(connections) || connections < 1) throw new Error("--duration and --connections must be positive numbers");
 
   const loadStart = loadAverage();
-  const result = await runLoadTest({ durationS, connections, only: values.only });
+  const result = await runLoadTest({ durationS, connections, only: values.only, isolateHeap: !values["no-isolate-heap"] });
   const markdown = renderMarkdown(result, loadStart, loadAverage());
   console.log(markdown);
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));

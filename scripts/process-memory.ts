@@ -54,6 +54,20 @@ export function workerdPids(root: number): number[] {
   return processes.filter((p) => below.has(p.pid) && p.name === "workerd").map((p) => p.pid);
 }
 
+/** The command line of a process ("" if it is gone). */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+  } catch {
+    return "";
+  }
+}
+
+/** Resident memory of each workerd process under `root`, in bytes, by pid. */
+export function workerdResidentByPid(root: number): Map<number, number> {
+  return new Map(workerdPids(root).map((pid) => [pid, residentBytes(pid)]));
+}
+
 /** Total resident memory of the workerd processes under `root`, in bytes. */
 export function workerdResidentBytes(root: number): number {
   return workerdPids(root).reduce((sum, pid) => sum + residentBytes(pid), 0);

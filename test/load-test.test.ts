@@ -1,7 +1,7 @@
 // CI smoke run of scripts/load-test.ts (its --quick size): `wrangler dev` under a few seconds of mixed good and
 // bad uploads at 32 connections plus a one-client flood. Every answer must be one its request kind allows (no
-// 5xx but the upload budget's 503 for large bodies; well-formed JSON), no connection may fail, the worker
-// isolate must stay under Workers' 128 MB, and wrangler's build must have run the model check.
+// 5xx but the upload budget's 503 for large bodies; well-formed JSON), no connection may fail, the worker's JS
+// heap must stay under Workers' 128 MB, and wrangler's build must have run the model check.
 import { afterAll, expect, it } from "vitest";
 import { runLoadTest, type LoadTestResult } from "../scripts/load-test.ts";
 
@@ -28,5 +28,7 @@ it("answers a quick mixed load with only the statuses each request kind allows",
   expect(answered).toBeGreaterThanOrEqual(result.kinds.length / 2); // the mix really was mixed
   expect(result.rss.start).toBeGreaterThan(0); // workerd was found and measured
   expect(result.isolate.samples).toBeGreaterThan(1);
-  expect(result.isolate.max).toBeLessThan(128 * 2 ** 20); // Workers' per-isolate memory limit
+  // The JS heap V8 reserved for the isolate stays under Workers' 128 MB. (Heap plus ArrayBuffers is reported, not
+  // asserted: sampled without a limit that forces collection it includes garbage and varies from run to run.)
+  expect(result.isolate.maxHeapTotal).toBeLessThan(128 * 2 ** 20);
 }, 240_000);
