@@ -15,10 +15,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { Command, InvalidArgumentError } from "commander";
 import { readIdxImages, readIdxLabels } from "../training/idx.ts";
+import { argmax } from "../training/metrics.ts";
 import { loadOnnxClassifier, type OnnxClassifier } from "../training/onnx-runner.ts";
 import { decodeImage } from "../worker/decode.ts";
 import { NoDigitError, toMnistInput } from "../worker/preprocess.ts";
 import { updateBenchmarkSection } from "./benchmarks-file.ts";
+import { percentile } from "./percentile.ts";
 import {
   DEFAULT_UPLOAD_DIR,
   MANIFEST_NAME,
@@ -42,12 +44,6 @@ type Outcome = { digit: number } | { error: string };
 interface OfflineResult {
   outcomes: Outcome[];
   preprocessMs: number[];
-}
-
-function argmax(values: Float32Array, offset: number, length: number): number {
-  let best = 0;
-  for (let i = 1; i < length; i++) if (values[offset + i] > values[offset + best]) best = i;
-  return best;
 }
 
 interface RawResult {
@@ -170,14 +166,9 @@ async function preprocessBenchmark(): Promise<{ paper: Timing; alpha: Timing }> 
       times.push(performance.now() - started);
     }
     const cpu = process.cpuUsage(cpuBefore);
-    return { median: percentile(times, 0.5), p10: percentile(times, 0.1), cpu: (cpu.user + cpu.system) / 1000 / times.length };
+    return { median: percentile(times, 50), p10: percentile(times, 10), cpu: (cpu.user + cpu.system) / 1000 / times.length };
   };
   return { paper: measure(images.paper), alpha: measure(images.alpha) };
-}
-
-function percentile(values: number[], share: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))] ?? Number.NaN;
 }
 
 interface Tally {
@@ -261,7 +252,7 @@ function report(options: {
       return `| ${name} | ${t.median.toFixed(3)} ms | ≤ ${t.p10.toFixed(3)} ms | ${t.cpu.toFixed(3)} ms |`;
     }),
     "",
-    `Over the upload set (24–800 px): median ${percentile(ms, 0.5).toFixed(3)} ms, p95 ${percentile(ms, 0.95).toFixed(3)} ms wall-clock.`,
+    `Over the upload set (24–800 px): median ${percentile(ms, 50).toFixed(3)} ms, p95 ${percentile(ms, 95).toFixed(3)} ms wall-clock.`,
   ].join("\n");
 }
 
