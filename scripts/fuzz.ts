@@ -7,20 +7,11 @@
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { ROOT } from "../test/helpers/wrangler.ts";
+import type { FuzzStats } from "../test/worker/fuzz-inputs.ts";
 import { updateBenchmarkSection } from "./benchmarks-file.ts";
 import { describeMachine, loadAverage } from "./machine-info.ts";
 import { mib, workerdResidentBytes } from "./process-memory.ts";
 
-interface FuzzStats {
-  runs: number;
-  seed: number;
-  statuses: Record<string, number>;
-  errors: Record<string, number>;
-  maxMs: number;
-  maxMsKind: string;
-  totalMs: number;
-  largestBody: number;
-}
 
 const { values } = parseArgs({
   options: {

@@ -409,3 +409,17 @@ export const rgbaImages = fc
       )
       .map((data) => ({ width, height, data })),
   );
+
+/** What a fuzz run reports (printed as JSON by fuzz.test.ts, read back by scripts/fuzz.ts). */
+export interface FuzzStats {
+  runs: number;
+  seed: number;
+  statuses: Record<string, number>;
+  errors: Record<string, number>;
+  maxMs: number;
+  maxMsKind: string;
+  totalMs: number;
+  largestBody: number;
+  /** Mean answer time of each successive block of 100 inputs: a rising trend would mean the isolate degrades. */
+  meanMsPer100: number[];
+}

@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import fc from "fast-check";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { NoDigitError, toMnistInput } from "../../worker/preprocess.ts";
-import { rgbaImages, uploads, type FuzzUpload } from "./fuzz-inputs.ts";
+import { rgbaImages, uploads, type FuzzStats, type FuzzUpload } from "./fuzz-inputs.ts";
 import worker from "../../worker/index.ts";
 import { fixture, fixtureNames } from "./helpers.ts";
 
@@ -17,22 +17,9 @@ const SEED = inject("fuzzSeed") ?? Math.floor(Math.random() * 2 ** 31);
 /** A hang detector, not a performance target: answers here take milliseconds. */
 const ANSWER_TIME_LIMIT_MS = 10_000;
 
-interface Stats {
-  runs: number;
-  seed: number;
-  statuses: Record<string, number>;
-  errors: Record<string, number>;
-  maxMs: number;
-  maxMsKind: string;
-  totalMs: number;
-  largestBody: number;
-  /** Mean answer time of each successive block of 100 inputs: a rising trend would mean the isolate degrades. */
-  meanMsPer100: number[];
-}
-
 // workerd reports no heap figures to the isolate (process.memoryUsage() gives zeros), so memory is measured
 // from outside: scripts/fuzz.ts samples the workerd process's RSS during the run.
-const stats: Stats = { runs: 0, seed: SEED, statuses: {}, errors: {}, maxMs: 0, maxMsKind: "", totalMs: 0, largestBody: 0, meanMsPer100: [] };
+const stats: FuzzStats = { runs: 0, seed: SEED, statuses: {}, errors: {}, maxMs: 0, maxMsKind: "", totalMs: 0, largestBody: 0, meanMsPer100: [] };
 let blockMs = 0;
 
 /**
