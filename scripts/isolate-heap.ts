@@ -12,6 +12,8 @@ export interface HeapUsage {
 
 export interface IsolateInspector {
   heapUsage(): Promise<HeapUsage>;
+  /** Heap usage right after a full garbage collection: the memory the isolate actually holds on to. */
+  liveHeapUsage(): Promise<HeapUsage>;
   close(): void;
 }
 
@@ -43,11 +45,14 @@ export async function connectInspector(port: number): Promise<IsolateInspector> 
       ws.addEventListener("message", onMessage);
       ws.send(JSON.stringify({ id, method }));
     });
+  const heapUsage = async (): Promise<HeapUsage> => {
+    const r = await call("Runtime.getHeapUsage");
+    return { used: r.usedSize ?? 0, total: r.totalSize ?? 0, backing: r.backingStorageSize ?? 0 };
+  };
   return {
-    async heapUsage() {
-      const r = await call("Runtime.getHeapUsage");
-      return { used: r.usedSize ?? 0, total: r.totalSize ?? 0, backing: r.backingStorageSize ?? 0 };
-    },
+    heapUsage,
+    // workerd runs the collection when the isolate next gets a turn: an idle isolate needs a request to answer.
+    liveHeapUsage: () => call("HeapProfiler.collectGarbage").then(heapUsage),
     close: () => ws.close(),
   };
 }

@@ -8,6 +8,7 @@ import { corsPolicy } from "./cors-policy.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
 import { MAX_BODY_BYTES, MIB } from "./limits.ts";
 import { modelCard, modelId } from "./model-assets.ts";
+import { ortWasmMemoryBytes } from "./ort-runtime.ts";
 import { pageRoutes } from "./page.ts";
 import { classifyRateLimit } from "./rate-limit.ts";
 import { classifyRoute, healthRoute, modelRoute } from "./routes.ts";
@@ -46,7 +47,7 @@ export function createApp({ model = bundledModel }: AppOptions = {}) {
     }
   });
 
-  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const, model: modelId, modelLoaded: model.isLoaded() }, 200));
+  app.openapi(healthRoute, (c) => c.json({ status: "ok" as const, model: modelId, modelLoaded: model.isLoaded(), wasmMemoryBytes: ortWasmMemoryBytes() }, 200));
 
   app.openapi(modelRoute, (c) => c.json(modelCard, 200));
 

@@ -46,11 +46,28 @@ let initsInProgress = 0;
 /** When (Date.now) ORT's wasm instance was requested and ready in this isolate; 0 until then. */
 export const wasmInstantiateMarks = { start: 0, end: 0 };
 
+let ortMemory: WebAssembly.Memory | undefined;
+
+/** ORT's linear memory: exported by the instance, or (threaded builds) handed in through the imports. */
+function findMemory(instance: WebAssembly.Instance, imports?: WebAssembly.Imports): WebAssembly.Memory | undefined {
+  const candidates = [...Object.values(instance.exports), ...Object.values(imports ?? {}).flatMap((m) => Object.values(m))];
+  return candidates.find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory);
+}
+
+/**
+ * Bytes of WebAssembly memory ORT holds in this isolate (0 before it starts). It counts towards Workers'
+ * per-isolate memory limit but not in V8's heap statistics, so /health reports it for the load test.
+ */
+export function ortWasmMemoryBytes(): number {
+  return ortMemory?.buffer.byteLength ?? 0;
+}
+
 async function fromPrecompiled(source: unknown, imports?: WebAssembly.Imports): Promise<unknown> {
   if (isPlaceholder(source)) {
     wasmInstantiateMarks.start = Date.now();
     const instance = await realInstantiate(ortWasmModule, imports);
     wasmInstantiateMarks.end = Date.now();
+    ortMemory = findMemory(instance, imports);
     return { instance, module: ortWasmModule };
   }
   return (realInstantiate as (s: unknown, i?: WebAssembly.Imports) => Promise<unknown>)(source, imports);

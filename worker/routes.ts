@@ -101,6 +101,10 @@ export const healthRoute = createRoute({
             status: z.literal("ok"),
             model: ModelIdSchema,
             modelLoaded: z.boolean().openapi({ description: "Whether this isolate has already created its session." }),
+            wasmMemoryBytes: z
+              .number()
+              .int()
+              .openapi({ description: "WebAssembly memory the model runtime holds in this isolate (counts towards the 128 MB isolate limit)." }),
           }),
         },
       },

@@ -41,8 +41,11 @@ export interface WranglerDev {
   stop(): Promise<void>;
 }
 
-/** `wrangler dev` as a user runs it, on free 127.0.0.1 ports; resolves once it says Ready. */
-export async function startWranglerDev(readyTimeoutMs = 120_000): Promise<WranglerDev> {
+/**
+ * `wrangler dev` as a user runs it, on free 127.0.0.1 ports; resolves once it says Ready. `env` adds variables
+ * for wrangler and its workerd (e.g. MINIFLARE_WORKERD_V8_FLAGS).
+ */
+export async function startWranglerDev(readyTimeoutMs = 120_000, env: Record<string, string> = {}): Promise<WranglerDev> {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(
@@ -59,7 +62,7 @@ export async function startWranglerDev(readyTimeoutMs = 120_000): Promise<Wrangl
       cwd: ROOT,
       detached: true, // own process group, so stopping it also stops workerd
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, ...OFFLINE_WRANGLER_ENV },
+      env: { ...process.env, ...OFFLINE_WRANGLER_ENV, ...env },
     },
   );
   let output = "";

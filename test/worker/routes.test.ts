@@ -1,6 +1,6 @@
 // Non-classification routes and the JSON answers for unknown routes/methods, through the worker entry in workerd.
 import { describe, expect, inject, it } from "vitest";
-import { call, expectError } from "./helpers.ts";
+import { call, expectError, fixture, postImage } from "./helpers.ts";
 
 const card = inject("modelCard");
 
@@ -12,6 +12,15 @@ describe("GET /health", () => {
     expect(body.status).toBe("ok");
     expect(body.model).toEqual({ name: card.name, sha: card.sha256.slice(0, 12) });
     expect(typeof body.modelLoaded).toBe("boolean");
+  });
+
+  it("reports the WebAssembly memory ORT holds once a classification has run (what V8's heap figures leave out)", async () => {
+    const digit = await postImage(fixture("digit-7-mnist-t10k-0000.png"));
+    expect(digit.status).toBe(200);
+    const body = (await (await call("/health")).json()) as { wasmMemoryBytes: number };
+    // At least the model's weights (~2.6 MiB of float32) live in that memory; a multiple of the 64 KiB wasm page.
+    expect(body.wasmMemoryBytes).toBeGreaterThan(2.5 * 2 ** 20);
+    expect(body.wasmMemoryBytes % 65536).toBe(0);
   });
 
   it("answers HEAD without a body", async () => {
