@@ -8,6 +8,7 @@
 //   options: --duration S  --connections N  --json FILE  --write
 //            --only TEXT   only the request kinds whose name contains TEXT (e.g. --only "4.7 MiB"); implies no write
 //            --no-isolate-heap   do not attach to the isolate's inspector (to see what attaching costs)
+//            --heap-limit MIB    V8 heap limit workerd runs with (default 128, Workers' per-isolate limit)
 // Exit code 1 when any answer was unexpected (5xx, wrong status for its kind, malformed body) or a connection failed.
 import autocannon from "autocannon";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -55,11 +56,8 @@ export interface LoadTestResult {
   rateLimited: number;
   /** Median latency of the mix's answers in the first and the last tenth of the run: a rise would mean degradation. */
   trendMs: { firstTenthP50: number; lastTenthP50: number };
-  /**
-   * The worker isolate's memory (JS heap used + ArrayBuffer backing stores) from its inspector, sampled every
-   * second: what Workers' 128 MB per-isolate limit is about.
-   */
-  isolate: { start: number; middle: number; end: number; max: number; maxHeapTotal: number; samples: number };
+  /** The worker isolate's memory, what Workers' 128 MB per-isolate limit is about (see IsolateMemory). */
+  isolate: IsolateMemory;
   /** workerd resident memory (all its processes), sampled every second. */
   rss: { start: number; middle: number; end: number; max: number; samples: number };
   /** The same per workerd process: wrangler's proxy (listening on the public port) and the worker's runtime. */
@@ -68,7 +66,25 @@ export interface LoadTestResult {
   modelCheckRan: boolean;
 }
 
+/**
+ * Bytes of the worker isolate's memory: JS heap in use + ArrayBuffer backing stores (from the inspector) + ORT's
+ * WebAssembly memory (from /health; V8's statistics leave it out).
+ */
+export interface IsolateMemory {
+  /** V8's heap limit for the run (--max-heap-size through MINIFLARE_WORKERD_V8_FLAGS): past it workerd aborts. */
+  heapLimitMiB: number;
+  /** Sampled every second as found, uncollected garbage included. */
+  sampled: { max: number; maxHeapReserved: number; samples: number };
+  /** Right after a forced full garbage collection: before the load, every 10 s during it, and after it. */
+  live: { start: number; max: number; end: number; samples: number };
+  /** ORT's WebAssembly memory (it never shrinks). */
+  wasm: { start: number; end: number };
+}
+
 const FLOOD_CLIENT = "203.0.113.1";
+const DEFAULT_HEAP_LIMIT_MIB = 128;
+/** Every this many 1-second samples, the heap is read after a forced garbage collection. */
+const LIVE_SAMPLE_EVERY = 10;
 const FLOOD_CONNECTIONS = 4;
 const fixture = (name: string) => readFileSync(`${ROOT}test/fixtures/${name}`);
 
@@ -148,11 +164,18 @@ function wellFormed(status: number, body: string): boolean {
   }
 }
 
-export async function runLoadTest({ durationS = 60, connections = 32, only = "", isolateHeap = true } = {}): Promise<LoadTestResult> {
+export async function runLoadTest({
+  durationS = 60,
+  connections = 32,
+  only = "",
+  isolateHeap = true,
+  heapLimitMiB = DEFAULT_HEAP_LIMIT_MIB,
+} = {}): Promise<LoadTestResult> {
   const kinds = requestKinds().filter((kind) => kind.name.includes(only));
   if (kinds.length === 0) throw new Error(`no request kind matches ${JSON.stringify(only)}`);
   const flood = floodKind();
-  const server = await startWranglerDev();
+  // V8's heap limit applies to every isolate of that workerd (miniflare's own ones too); they stay far below it.
+  const server = await startWranglerDev(120_000, { MINIFLARE_WORKERD_V8_FLAGS: `--max-heap-size=${heapLimitMiB}` });
   try {
     // The first classification creates the model session; it is reported, not mixed into the load figures.
     const warmStart = performance.now();
@@ -161,11 +184,18 @@ export async function runLoadTest({ durationS = 60, connections = 32, only = "",
     const coldStartMs = performance.now() - warmStart;
 
     const inspector = isolateHeap ? await connectInspector(server.inspectorPort) : undefined;
-    const heapSamples: HeapUsage[] = [];
+    const wasmBytes = async () => ((await (await fetch(`${server.base}/health`)).json()) as { wasmMemoryBytes: number }).wasmMemoryBytes;
+    const sampled: Array<{ heap: HeapUsage; wasm: number }> = [];
+    const live: Array<{ heap: HeapUsage; wasm: number }> = [];
     // A sample the inspector does not answer in time is skipped, at the start and end as during the run:
     // a missed memory reading must not abort the load measurement (the smoke test still needs several).
-    const sampleHeap = () => inspector?.heapUsage().then((usage) => void heapSamples.push(usage), () => {});
-    await sampleHeap();
+    // The /health request also gives an idle isolate the turn it needs to run a requested collection.
+    const sampleHeap = (collect: boolean) => {
+      if (!inspector) return Promise.resolve();
+      const reading = collect ? inspector.liveHeapUsage() : inspector.heapUsage();
+      return Promise.all([reading, wasmBytes()]).then(([heap, wasm]) => void (collect ? live : sampled).push({ heap, wasm }), () => {});
+    };
+    await sampleHeap(true);
     const byPid = new Map<number, number[]>();
     const sampleRss = () => {
       let total = 0;
@@ -176,9 +206,10 @@ export async function runLoadTest({ durationS = 60, connections = 32, only = "",
       return total;
     };
     const rssSamples: number[] = [sampleRss()];
+    let tick = 0;
     const sampler = setInterval(() => {
       rssSamples.push(sampleRss());
-      void sampleHeap();
+      void sampleHeap(++tick % LIVE_SAMPLE_EVERY === 0);
     }, 1000);
 
     const perKind = new Map(
@@ -232,10 +263,10 @@ export async function runLoadTest({ durationS = 60, connections = 32, only = "",
       max: Math.max(...series),
     }));
     if (inspector) {
-      await sampleHeap();
+      await sampleHeap(true);
       inspector.close();
     }
-    const isolateBytes = heapSamples.map((h) => h.used + h.backing);
+    const bytes = ({ heap, wasm }: { heap: HeapUsage; wasm: number }) => heap.used + heap.backing + wasm;
 
     const kindResults: KindResult[] = [...kinds, flood].map((kind) => {
       const entry = perKind.get(kind)!;
@@ -264,12 +295,14 @@ export async function runLoadTest({ durationS = 60, connections = 32, only = "",
       rateLimited: perKind.get(flood)!.statuses["429"] ?? 0,
       trendMs: { firstTenthP50: tenth(0, 0.1), lastTenthP50: tenth(0.9, 1.01) },
       isolate: {
-        start: isolateBytes[0]!,
-        middle: isolateBytes[Math.floor(isolateBytes.length / 2)]!,
-        end: isolateBytes.at(-1)!,
-        max: isolateBytes.length > 0 ? Math.max(...isolateBytes) : NaN,
-        maxHeapTotal: heapSamples.length > 0 ? Math.max(...heapSamples.map((h) => h.total)) : NaN,
-        samples: isolateBytes.length,
+        heapLimitMiB,
+        sampled: {
+          max: Math.max(...sampled.map(bytes)),
+          maxHeapReserved: Math.max(...[...sampled, ...live].map((s) => s.heap.total)),
+          samples: sampled.length,
+        },
+        live: { start: live[0] ? bytes(live[0]) : NaN, max: Math.max(...live.map(bytes)), end: live.length > 1 ? bytes(live.at(-1)!) : NaN, samples: live.length },
+        wasm: { start: live[0]?.wasm ?? NaN, end: live.at(-1)?.wasm ?? NaN },
       },
       rssByProcess,
       rss: {
@@ -315,12 +348,16 @@ export function renderMarkdown(r: LoadTestResult, loadStart: number, loadEnd: nu
     "|---|---|---|--:|--:|--:|",
     ...rows,
     "",
-    r.isolate.samples === 0
+    r.isolate.sampled.samples === 0
       ? "Worker isolate memory: not measured (--no-isolate-heap)."
-      : `Worker isolate memory (JS heap in use + ArrayBuffer backing stores, garbage not yet collected included, from the ` +
-        `isolate's inspector; Workers allow 128 MB): ${mib(r.isolate.start)} after warm-up, ${mib(r.isolate.middle)} mid-run, ` +
-        `${mib(r.isolate.end)} at the end, max ${mib(r.isolate.max)} (V8 heap reserved at most ${mib(r.isolate.maxHeapTotal)}; ` +
-        `${r.isolate.samples} samples, 1/s).`,
+      : `Worker isolate memory, what Workers' 128 MB per-isolate limit counts: JS heap in use + ArrayBuffer backing stores ` +
+        `(from the isolate's inspector) + ORT's WebAssembly memory (from /health). workerd ran with V8's heap limit at ` +
+        `${r.isolate.heapLimitMiB} MiB (\`--max-heap-size\`; past it workerd aborts, which would show as connection errors). ` +
+        `**After a forced full collection: ${mib(r.isolate.live.start)} before the load, at most ${mib(r.isolate.live.max)} during it, ` +
+        `${mib(r.isolate.live.end)} after it** (${r.isolate.live.samples} readings, every ${LIVE_SAMPLE_EVERY} s; ORT's wasm memory ` +
+        `${mib(r.isolate.wasm.start)} → ${mib(r.isolate.wasm.end)}). Sampled as found every second, garbage not yet collected ` +
+        `included: at most ${mib(r.isolate.sampled.max)} (V8 heap reserved at most ${mib(r.isolate.sampled.maxHeapReserved)}; ` +
+        `${r.isolate.sampled.samples} samples).`,
     "",
     `workerd resident memory (all workerd processes of \`wrangler dev\`: the worker's isolate plus miniflare's own services; ` +
       `not the 128 MB per-isolate limit itself): ${mib(r.rss.start)} after warm-up, ${mib(r.rss.middle)} mid-run, ` +
@@ -340,6 +377,7 @@ async function main(): Promise<void> {
       write: { type: "boolean", default: false },
       only: { type: "string", default: "" },
       "no-isolate-heap": { type: "boolean", default: false },
+      "heap-limit": { type: "string" },
     },
   });
   const durationS = Number(values.duration ?? (values.quick ? 5 : 60));
@@ -347,7 +385,9 @@ async function main(): Promise<void> {
   if (!(durationS > 0) || !Number.isInteger(connections) || connections < 1) throw new Error("--duration and --connections must be positive numbers");
 
   const loadStart = loadAverage();
-  const result = await runLoadTest({ durationS, connections, only: values.only, isolateHeap: !values["no-isolate-heap"] });
+  const heapLimitMiB = Number(values["heap-limit"] ?? DEFAULT_HEAP_LIMIT_MIB);
+  if (!Number.isInteger(heapLimitMiB) || heapLimitMiB < 16) throw new Error("--heap-limit must be a whole number of MiB, at least 16");
+  const result = await runLoadTest({ durationS, connections, only: values.only, isolateHeap: !values["no-isolate-heap"], heapLimitMiB });
   const markdown = renderMarkdown(result, loadStart, loadAverage());
   console.log(markdown);
   if (values.json) writeFileSync(values.json, JSON.stringify(result, null, 2));

@@ -36,11 +36,13 @@ export function pngToRgba(png: DecodedPng): RgbaImage {
   }
 
   const { channels, depth } = png;
+  // tRNS on grey/RGB images names one colour (in raw sample values) that is fully transparent.
+  const key = png.transparency && png.transparency.length > 0 ? png.transparency : undefined;
+  if (depth === 8 && !key) return expand8Bit(png.data as Uint8Array, width, height, channels);
+
   const maxValue = (1 << depth) - 1;
   const to8 = (v: number) => Math.round((v * 255) / maxValue);
   const sample = makeSampleReader(png);
-  // tRNS on grey/RGB images names one colour (in raw sample values) that is fully transparent.
-  const key = png.transparency && png.transparency.length > 0 ? png.transparency : undefined;
 
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -65,6 +67,33 @@ export function pngToRgba(png: DecodedPng): RgbaImage {
       out[o + 1] = g;
       out[o + 2] = b;
       out[o + 3] = transparent ? 0 : a;
+    }
+  }
+  return { width, height, data: out };
+}
+
+/**
+ * The common case (8-bit samples, no colour key) without per-sample conversion: RGBA is passed through as it
+ * is, the other layouts are widened with alpha 255 where they have none.
+ */
+function expand8Bit(data: Uint8Array, width: number, height: number, channels: number): RgbaImage {
+  if (channels === 4) return { width, height, data };
+  const pixels = width * height;
+  const out = new Uint8Array(pixels * 4);
+  if (channels === 3) {
+    for (let p = 0, i = 0, o = 0; p < pixels; p++, i += 3, o += 4) {
+      out[o] = data[i]!;
+      out[o + 1] = data[i + 1]!;
+      out[o + 2] = data[i + 2]!;
+      out[o + 3] = 255;
+    }
+  } else {
+    for (let p = 0, i = 0, o = 0; p < pixels; p++, i += channels, o += 4) {
+      const grey = data[i]!;
+      out[o] = grey;
+      out[o + 1] = grey;
+      out[o + 2] = grey;
+      out[o + 3] = channels === 2 ? data[i + 1]! : 255;
     }
   }
   return { width, height, data: out };
