@@ -1,16 +1,22 @@
-// Full fuzz run of POST /classify (test/worker/fuzz.test.ts) with many more inputs than CI uses, watching the
-// workerd process's memory from outside, and the result recorded in BENCHMARKS.md (section "fuzz").
+// Full fuzz run of POST /classify (test/worker/fuzz.test.ts) with many more inputs than CI uses, with workerd's V8
+// heap capped at Workers' 128 MB and the test isolate's memory read over its inspector, and the result recorded in
+// BENCHMARKS.md (section "fuzz").
 //
 //   npm run fuzz                        10,000 inputs per property
 //   npm run fuzz -- --runs 2000 --seed 42 --no-write
 // Exit code: vitest's (non-zero when any input got a 5xx, a malformed answer, an exception or no answer in time).
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { ROOT } from "../test/helpers/wrangler.ts";
+import { freePort, ROOT } from "../test/helpers/wrangler.ts";
 import type { FuzzStats } from "../test/worker/fuzz-inputs.ts";
 import { updateBenchmarkSection } from "./benchmarks-file.ts";
 import { describeMachine, loadAverage } from "./machine-info.ts";
+import { connectInspectorUrl, findIsolateInspector, type HeapUsage, type IsolateInspector } from "./isolate-heap.ts";
 import { mib, workerdResidentBytes } from "./process-memory.ts";
+
+const HEAP_LIMIT_MIB = 128;
+/** Every this many 1-second samples, the heap is read after a forced garbage collection. */
+const LIVE_SAMPLE_EVERY = 10;
 
 
 const { values } = parseArgs({
@@ -25,13 +31,27 @@ if (!Number.isSafeInteger(runs) || runs < 1) throw new Error(`--runs must be a p
 
 const loadStart = loadAverage();
 const started = Date.now();
+const inspectorPort = await freePort();
 const child = spawn(
   process.execPath,
-  ["node_modules/vitest/vitest.mjs", "run", "--config", "test/vitest.config.ts", "--project", "worker", "test/worker/fuzz.test.ts"],
+  [
+    "node_modules/vitest/vitest.mjs", "run", "--config", "test/vitest.config.ts", "--project", "worker",
+    // The pool's workerd opens its inspector (vitest allows it for one file at a time).
+    "--no-file-parallelism", `--inspect=127.0.0.1:${inspectorPort}`,
+    "test/worker/fuzz.test.ts",
+  ],
   {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, FUZZ_RUNS: String(runs), ...(values.seed ? { FUZZ_SEED: values.seed } : {}), WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" },
+    env: {
+      ...process.env,
+      FUZZ_RUNS: String(runs),
+      ...(values.seed ? { FUZZ_SEED: values.seed } : {}),
+      // Past this heap size V8 aborts workerd, and the run fails.
+      MINIFLARE_WORKERD_V8_FLAGS: `--max-heap-size=${HEAP_LIMIT_MIB}`,
+      WRANGLER_SEND_METRICS: "false",
+      CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    },
   },
 );
 
@@ -45,14 +65,28 @@ child.stderr.on("data", (chunk: Buffer) => {
   process.stderr.write(chunk);
 });
 
+// The isolate that runs the tests: vitest's runner, fast-check and the worker share it, so its memory is an upper
+// bound for the worker's. A reading the inspector does not answer in time is skipped.
+let inspector: IsolateInspector | undefined;
+findIsolateInspector(inspectorPort, "vitest-pool-workers-runner-worker")
+  .then(connectInspectorUrl)
+  .then((connected) => (inspector = connected))
+  .catch((err) => console.error(`isolate memory will not be measured: ${err instanceof Error ? err.message : err}`));
+const sampled: HeapUsage[] = [];
+const live: HeapUsage[] = [];
 const rss: number[] = [];
+let tick = 0;
 const sampler = setInterval(() => {
   const bytes = workerdResidentBytes(child.pid!);
   if (bytes > 0) rss.push(bytes);
+  if (!inspector) return;
+  const collect = ++tick % LIVE_SAMPLE_EVERY === 0;
+  (collect ? inspector.liveHeapUsage() : inspector.heapUsage()).then((usage) => void (collect ? live : sampled).push(usage), () => {});
 }, 1000);
 
 const exitCode = await new Promise<number>((resolve) => child.once("exit", (code) => resolve(code ?? 1)));
 clearInterval(sampler);
+inspector?.close();
 const minutes = (Date.now() - started) / 60_000;
 
 // vitest colours its output; the result line is plain JSON after the marker.
@@ -62,6 +96,8 @@ const stats = match ? (JSON.parse(match[1]!) as FuzzStats) : undefined;
 const seed = /fuzz seed (\d+)/.exec(plain)?.[1];
 const passed = exitCode === 0 && stats !== undefined;
 
+const bytesOf = (h: HeapUsage) => h.used + h.backing;
+const maxBytes = (samples: HeapUsage[]) => Math.max(...samples.map(bytesOf));
 const machine = describeMachine();
 const table = (counts: Record<string, number>) =>
   Object.entries(counts)
@@ -89,11 +125,18 @@ const markdown = [
         `- largest body sent: ${(stats.largestBody / 2 ** 20).toFixed(2)} MiB`,
       ]
     : []),
+  live.length > 0
+    ? `- isolate memory (the one isolate in which vitest's runner, fast-check's inputs and the worker run: an upper bound ` +
+      `for the worker's), with workerd's V8 heap capped at ${HEAP_LIMIT_MIB} MiB (\`--max-heap-size\`, Workers' per-isolate ` +
+      `limit; past it workerd aborts and the run fails): **JS heap + ArrayBuffers after a forced full collection at most ` +
+      `${mib(maxBytes(live))}** (readings every ${LIVE_SAMPLE_EVERY} s: ${live.map((h) => (bytesOf(h) / 2 ** 20).toFixed(0)).join(", ")} MiB), ` +
+      `plus ORT's WebAssembly memory ${stats?.wasmMemoryBytes ? mib(stats.wasmMemoryBytes) : "(not reported)"}; sampled as found ` +
+      `every second, uncollected garbage included, at most ${mib(maxBytes(sampled))} (${sampled.length} samples). The worker ` +
+      `alone, in its own isolate under \`wrangler dev\`, is measured by the load test (section load-test).`
+    : "- isolate memory: not measured (the inspector gave no reading); the run still had the V8 heap capped at " + `${HEAP_LIMIT_MIB} MiB.`,
   rss.length > 0
-    ? `- workerd resident memory (the vitest pool's process, which has no memory limit and in which the test runner, ` +
-      `fast-check's inputs and the worker share one isolate; workerd gives the isolate no heap figures): ${mib(rss[0]!)} at the ` +
-      `first sample, max ${mib(Math.max(...rss))}, ${mib(rss.at(-1)!)} at the last of ${rss.length} samples (1/s). Not the ` +
-      `worker's footprint: the worker isolate's own heap under load is measured in the load-test section.`
+    ? `- workerd resident memory (the whole vitest pool process, all its isolates and buffers; not what the per-isolate limit counts): ` +
+      `${mib(rss[0]!)} at the first sample, max ${mib(Math.max(...rss))}, ${mib(rss.at(-1)!)} at the last of ${rss.length} samples (1/s).`
     : "- workerd resident memory: not measured (no workerd process found)",
 ].join("\n");
 

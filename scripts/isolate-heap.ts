@@ -20,12 +20,35 @@ export interface IsolateInspector {
 const CALL_TIMEOUT_MS = 5_000;
 
 /** Connects to wrangler's inspector proxy (its --inspector-port), which forwards to the worker's isolate. */
-export async function connectInspector(port: number): Promise<IsolateInspector> {
+export function connectInspector(port: number): Promise<IsolateInspector> {
+  return connectInspectorUrl(`ws://127.0.0.1:${port}/ws`);
+}
+
+/**
+ * The DevTools WebSocket of the workerd isolate whose id contains `idPart`, from the /json/list of a workerd
+ * inspector (as `vitest --inspect` starts it for the pool); waits up to `timeoutMs` for it to appear.
+ */
+export async function findIsolateInspector(port: number, idPart: string, timeoutMs = 120_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ id: string; webSocketDebuggerUrl: string }>;
+      const target = targets.find((t) => t.id.includes(idPart));
+      if (target) return target.webSocketDebuggerUrl;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`no isolate "${idPart}" on the inspector at port ${port} after ${timeoutMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+export async function connectInspectorUrl(url: string): Promise<IsolateInspector> {
   // wrangler's proxy only accepts DevTools clients from a local Origin; Node's WebSocket sends none by default.
-  const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: { Origin: "http://localhost" } } as unknown as string[]);
+  const ws = new WebSocket(url, { headers: { Origin: "http://localhost" } } as unknown as string[]);
   await new Promise<void>((resolve, reject) => {
     ws.addEventListener("open", () => resolve(), { once: true });
-    ws.addEventListener("error", () => reject(new Error(`cannot connect to the inspector on port ${port}`)), { once: true });
+    ws.addEventListener("error", () => reject(new Error(`cannot connect to the inspector at ${url}`)), { once: true });
   });
   let nextId = 0;
   const call = (method: string) =>

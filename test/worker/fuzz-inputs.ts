@@ -422,4 +422,6 @@ export interface FuzzStats {
   largestBody: number;
   /** Mean answer time of each successive block of 100 inputs: a rising trend would mean the isolate degrades. */
   meanMsPer100: number[];
+  /** ORT's WebAssembly memory at the end of the run (it only grows, so also its maximum). */
+  wasmMemoryBytes?: number;
 }

@@ -7,6 +7,9 @@ import { defineConfig } from "vitest/config";
 process.env.WRANGLER_SEND_METRICS = "false";
 process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
 process.env.WRANGLER_HIDE_BANNER = "true";
+// Every workerd test runs with V8's heap capped at Workers' 128 MB per isolate: a request (or fuzz input) that
+// needed more would abort workerd and fail the run. (The runner, the tests and the worker share the isolate.)
+process.env.MINIFLARE_WORKERD_V8_FLAGS ??= "--max-heap-size=128";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
