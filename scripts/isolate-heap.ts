@@ -74,8 +74,14 @@ export async function connectInspectorUrl(url: string): Promise<IsolateInspector
   };
   return {
     heapUsage,
-    // workerd runs the collection when the isolate next gets a turn: an idle isolate needs a request to answer.
-    liveHeapUsage: () => call("HeapProfiler.collectGarbage").then(heapUsage),
+    // workerd serves the inspector when the isolate next gets a turn (an idle isolate needs a request to answer).
+    // Both messages go out together so that they are served in the same turn, with nothing allocated in between.
+    liveHeapUsage: async () => {
+      const collected = call("HeapProfiler.collectGarbage");
+      const usage = heapUsage();
+      await collected;
+      return usage;
+    },
     close: () => ws.close(),
   };
 }
