@@ -74,14 +74,9 @@ export async function connectInspectorUrl(url: string): Promise<IsolateInspector
   };
   return {
     heapUsage,
-    // workerd serves the inspector when the isolate next gets a turn (an idle isolate needs a request to answer).
-    // Both messages go out together so that they are served in the same turn, with nothing allocated in between.
-    liveHeapUsage: async () => {
-      const collected = call("HeapProfiler.collectGarbage");
-      const usage = heapUsage();
-      await collected;
-      return usage;
-    },
+    // V8 runs the requested collection as a task at the isolate's next turn (an idle workerd isolate needs a
+    // request for that) and answers once it is done; only then is the heap read, before much can be allocated.
+    liveHeapUsage: () => call("HeapProfiler.collectGarbage").then(heapUsage),
     close: () => ws.close(),
   };
 }

@@ -82,7 +82,8 @@ async function imageFromMultipart(request: Request, body: Uint8Array): Promise<U
 
 /**
  * The uploaded image file's bytes (not yet checked to be an image). With a `claim`, the body's bytes count against
- * the isolate's upload budget (a declared Content-Length before reading); the caller releases it once answered.
+ * the isolate's upload budget (a declared Content-Length is reserved before reading, waiting for room if need be);
+ * the caller releases it once answered.
  */
 export async function readUploadedImage(request: Request, claim?: UploadClaim): Promise<Uint8Array> {
   const declared = request.headers.get("content-length");
@@ -98,7 +99,7 @@ export async function readUploadedImage(request: Request, claim?: UploadClaim): 
   let claimed = 0;
   const declaredBytes = Number(declared);
   if (request.body && declared !== null && Number.isSafeInteger(declaredBytes) && declaredBytes > 0) {
-    claim?.grow(declaredBytes);
+    await claim?.reserve(declaredBytes);
     claimed = declaredBytes;
   }
   const body = request.body ? await readBodyWithLimit(request.body, MAX_BODY_BYTES, claim, claimed) : new Uint8Array(0);

@@ -1,5 +1,6 @@
-// The isolate-wide cap on request-body bytes held at once: concurrent large uploads past it get 503 with
-// Retry-After instead of taking the isolate past Workers' 128 MB; every request gives its share back.
+// The isolate-wide cap on request-body bytes held at once: concurrent large uploads past it wait their turn (a
+// declared size) or get 503 with Retry-After (no declared size, or waited too long) instead of taking the isolate
+// past Workers' 128 MB; every request gives its share back.
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../worker/app.ts";
 import { MAX_BODY_BYTES, MAX_UPLOAD_BYTES_IN_FLIGHT } from "../../worker/limits.ts";
@@ -20,6 +21,38 @@ describe("createUploadBudget", () => {
     expect(budget.inUse()).toBe(4);
     b.grow(6);
     b.release();
+    expect(budget.inUse()).toBe(0);
+  });
+
+  it("lets a request with a declared size wait its turn instead of refusing it, first come first served", async () => {
+    const budget = createUploadBudget(10, 5_000);
+    const holder = budget.claim();
+    await holder.reserve(8);
+    const first = budget.claim();
+    const second = budget.claim();
+    const admitted: string[] = [];
+    const firstIn = first.reserve(6).then(() => admitted.push("first"));
+    const secondIn = second.reserve(2).then(() => admitted.push("second")); // would fit now, but queues behind
+    await new Promise((r) => setTimeout(r, 20));
+    expect([admitted, budget.waiting(), budget.inUse()]).toEqual([[], 2, 8]);
+    holder.release();
+    await Promise.all([firstIn, secondIn]);
+    expect(admitted).toEqual(["first", "second"]);
+    expect(budget.inUse()).toBe(8);
+    first.release();
+    second.release();
+    expect(budget.inUse()).toBe(0);
+  });
+
+  it("answers 503 server_busy to a request that waited longer than the queue limit, and forgets it", async () => {
+    const budget = createUploadBudget(10, 50);
+    const holder = budget.claim();
+    await holder.reserve(10);
+    const late = budget.claim();
+    await expect(late.reserve(1)).rejects.toMatchObject({ status: 503, code: "server_busy", headers: { "retry-after": "1" } });
+    late.release();
+    expect([budget.waiting(), budget.inUse()]).toEqual([0, 10]);
+    holder.release();
     expect(budget.inUse()).toBe(0);
   });
 
@@ -50,7 +83,7 @@ describe("through the app", () => {
     return { stream, finish };
   }
 
-  it("answers 503 while large uploads hold the budget, serves again once they are answered, and leaks nothing", async () => {
+  it("answers 503 (undeclared size) or queues (declared size) while large uploads hold the budget, and leaks nothing", async () => {
     const app = createApp();
     const post = (body: BodyInit, headers: Record<string, string> = {}) =>
       app.request("/classify", { method: "POST", body, headers: { "content-type": "image/png", ...headers }, duplex: "half" } as RequestInit);
@@ -67,9 +100,14 @@ describe("through the app", () => {
     expect(busy.headers.get("retry-after")).toBe("1");
     await expectError(busy, 503, "server_busy");
     expect((await post(fixture("digit-7-mnist-t10k-0000.png"))).status).toBe(200); // small uploads still fit
+    // The same upload with its size declared waits for room instead, and is answered once the holders are.
+    const queued = post(big, { "content-length": String(big.length) });
+    for (let i = 0; i < 200 && uploadBudget.waiting() === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(uploadBudget.waiting()).toBe(1);
 
     holders.forEach((h) => h.finish());
     for (const res of await Promise.all(pending)) expect(res.status).toBe(422); // PNG signature, then filler
+    expect((await queued).status).toBe(200);
     expect(uploadBudget.inUse()).toBe(start);
     expect((await post(big)).status).toBe(200);
     expect(uploadBudget.inUse()).toBe(start);
