@@ -24,8 +24,12 @@ const SIGNATURE_LENGTH = 8;
 /** length (4) + type (4) + CRC (4) around each chunk's data. */
 const CHUNK_OVERHEAD = 12;
 const MAX_CHUNK_LENGTH = 0x7fffffff;
-/** Compressed bytes per inflation step: deflate expands at most ~1032×, so one step yields at most ~4 MiB. */
-const INFLATE_SLICE = 4096;
+/**
+ * Compressed bytes per inflation step: deflate expands at most ~1032×, so one step yields at most ~16 MiB
+ * (transient: the output is counted, not kept). Smaller steps cost more: 4 KiB steps took a third longer on a
+ * 22 KB canvas PNG.
+ */
+const INFLATE_SLICE = 16384;
 const MAX_PALETTE_ENTRIES = 256;
 
 /** Samples per pixel and the bit depths the PNG specification allows, per colour type. */
