@@ -11,12 +11,10 @@ import { freePort, ROOT } from "../test/helpers/wrangler.ts";
 import type { FuzzStats } from "../test/worker/fuzz-inputs.ts";
 import { updateBenchmarkSection } from "./benchmarks-file.ts";
 import { describeMachine, loadAverage } from "./machine-info.ts";
-import { connectInspectorUrl, findIsolateInspector, type HeapUsage, type IsolateInspector } from "./isolate-heap.ts";
+import { connectInspectorUrl, findIsolateInspector, LIVE_SAMPLE_EVERY, type HeapUsage, type IsolateInspector } from "./isolate-heap.ts";
 import { mib, workerdResidentBytes } from "./process-memory.ts";
 
 const HEAP_LIMIT_MIB = 128;
-/** Every this many 1-second samples, the heap is read after a forced garbage collection. */
-const LIVE_SAMPLE_EVERY = 10;
 
 
 const { values } = parseArgs({

@@ -19,6 +19,9 @@ export interface IsolateInspector {
 
 const CALL_TIMEOUT_MS = 5_000;
 
+/** Memory sampled once a second is read after a forced garbage collection every this many samples. */
+export const LIVE_SAMPLE_EVERY = 10;
+
 /** Connects to wrangler's inspector proxy (its --inspector-port), which forwards to the worker's isolate. */
 export function connectInspector(port: number): Promise<IsolateInspector> {
   return connectInspectorUrl(`ws://127.0.0.1:${port}/ws`);

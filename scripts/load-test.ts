@@ -19,7 +19,7 @@ import { ROOT, startWranglerDev } from "../test/helpers/wrangler.ts";
 import { updateBenchmarkSection } from "./benchmarks-file.ts";
 import { describeMachine, loadAverage } from "./machine-info.ts";
 import { ihdr, readChunks, withFreshCrcs, writePng } from "./png-chunks.ts";
-import { connectInspector, type HeapUsage } from "./isolate-heap.ts";
+import { connectInspector, LIVE_SAMPLE_EVERY, type HeapUsage } from "./isolate-heap.ts";
 import { commandLine, mib, workerdResidentByPid } from "./process-memory.ts";
 import { zlibZeros } from "./zlib-bomb.ts";
 
@@ -83,8 +83,6 @@ export interface IsolateMemory {
 
 const FLOOD_CLIENT = "203.0.113.1";
 const DEFAULT_HEAP_LIMIT_MIB = 128;
-/** Every this many 1-second samples, the heap is read after a forced garbage collection. */
-const LIVE_SAMPLE_EVERY = 10;
 const FLOOD_CONNECTIONS = 4;
 const fixture = (name: string) => readFileSync(`${ROOT}test/fixtures/${name}`);
 

@@ -52,11 +52,14 @@ export function createUploadBudget(capacity: number = MAX_UPLOAD_BYTES_IN_FLIGHT
   return {
     claim() {
       let held = 0;
+      const take = (bytes: number) => {
+        inUse += bytes;
+        held += bytes;
+      };
       return {
         reserve(bytes) {
           if (queue.length === 0 && inUse + bytes <= capacity) {
-            inUse += bytes;
-            held += bytes;
+            take(bytes);
             return Promise.resolve();
           }
           return new Promise<void>((resolve, reject) => {
@@ -64,8 +67,7 @@ export function createUploadBudget(capacity: number = MAX_UPLOAD_BYTES_IN_FLIGHT
               bytes,
               admit() {
                 clearTimeout(timer);
-                inUse += bytes;
-                held += bytes;
+                take(bytes);
                 resolve();
               },
             };
@@ -79,8 +81,7 @@ export function createUploadBudget(capacity: number = MAX_UPLOAD_BYTES_IN_FLIGHT
         },
         grow(bytes) {
           if (inUse + bytes > capacity) throw busy(`more than ${capacity / MIB} MiB at once`);
-          inUse += bytes;
-          held += bytes;
+          take(bytes);
         },
         release() {
           inUse -= held;
