@@ -83,6 +83,8 @@ export interface IsolateMemory {
 
 const FLOOD_CLIENT = "203.0.113.1";
 const DEFAULT_HEAP_LIMIT_MIB = 128;
+/** Pause between the end of the load and the "after" memory reading. */
+const SETTLE_MS = 3_000;
 const FLOOD_CONNECTIONS = 4;
 const fixture = (name: string) => readFileSync(`${ROOT}test/fixtures/${name}`);
 
@@ -262,6 +264,9 @@ export async function runLoadTest({
       max: Math.max(...series),
     }));
     if (inspector) {
+      // When the run ends, the load generator drops its connections, but workerd still answers the requests
+      // already in flight (some with 5 MiB bodies); the "after" reading waits until they are done.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       await sampleHeap(true);
       inspector.close();
     }
@@ -353,7 +358,7 @@ export function renderMarkdown(r: LoadTestResult, loadStart: number, loadEnd: nu
         `(from the isolate's inspector) + ORT's WebAssembly memory (from /health). workerd ran with V8's heap limit at ` +
         `${r.isolate.heapLimitMiB} MiB (\`--max-heap-size\`; past it workerd aborts, which would show as connection errors). ` +
         `**After a forced full collection: ${mib(r.isolate.live.start)} before the load, at most ${mib(r.isolate.live.max)} during it, ` +
-        `${mib(r.isolate.live.end)} after it** (${r.isolate.live.samples} readings, every ${LIVE_SAMPLE_EVERY} s; ORT's wasm memory ` +
+        `${mib(r.isolate.live.end)} ${SETTLE_MS / 1000} s after it** (${r.isolate.live.samples} readings, every ${LIVE_SAMPLE_EVERY} s; ORT's wasm memory ` +
         `${mib(r.isolate.wasm.start)} → ${mib(r.isolate.wasm.end)}). Sampled as found every second, garbage not yet collected ` +
         `included: at most ${mib(r.isolate.sampled.max)} (V8 heap reserved at most ${mib(r.isolate.sampled.maxHeapReserved)}; ` +
         `${r.isolate.sampled.samples} samples).`,
