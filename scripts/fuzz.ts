@@ -7,14 +7,13 @@
 // Exit code: vitest's (non-zero when any input got a 5xx, a malformed answer, an exception or no answer in time).
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
-import { freePort, ROOT } from "../test/helpers/wrangler.ts";
+import { freePort, heapLimitEnv, ROOT, WORKERS_HEAP_LIMIT_MIB as HEAP_LIMIT_MIB } from "../test/helpers/wrangler.ts";
 import type { FuzzStats } from "../test/worker/fuzz-inputs.ts";
 import { updateBenchmarkSection } from "./benchmarks-file.ts";
 import { describeMachine, loadAverage } from "./machine-info.ts";
 import { connectInspectorUrl, findIsolateInspector, LIVE_SAMPLE_EVERY, type HeapUsage, type IsolateInspector } from "./isolate-heap.ts";
 import { mib, workerdResidentBytes } from "./process-memory.ts";
 
-const HEAP_LIMIT_MIB = 128;
 
 
 const { values } = parseArgs({
@@ -46,7 +45,7 @@ const child = spawn(
       FUZZ_RUNS: String(runs),
       ...(values.seed ? { FUZZ_SEED: values.seed } : {}),
       // Past this heap size V8 aborts workerd, and the run fails.
-      MINIFLARE_WORKERD_V8_FLAGS: `--max-heap-size=${HEAP_LIMIT_MIB}`,
+      ...heapLimitEnv(HEAP_LIMIT_MIB),
       WRANGLER_SEND_METRICS: "false",
       CLOUDFLARE_CF_FETCH_ENABLED: "false",
     },

@@ -15,7 +15,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { ROOT, startWranglerDev } from "../test/helpers/wrangler.ts";
+import { heapLimitEnv, ROOT, startWranglerDev, WORKERS_HEAP_LIMIT_MIB as DEFAULT_HEAP_LIMIT_MIB } from "../test/helpers/wrangler.ts";
 import { updateBenchmarkSection } from "./benchmarks-file.ts";
 import { describeMachine, loadAverage } from "./machine-info.ts";
 import { ihdr, readChunks, withFreshCrcs, writePng } from "./png-chunks.ts";
@@ -82,7 +82,6 @@ export interface IsolateMemory {
 }
 
 const FLOOD_CLIENT = "203.0.113.1";
-const DEFAULT_HEAP_LIMIT_MIB = 128;
 /** Pause between the end of the load and the "after" memory reading. */
 const SETTLE_MS = 3_000;
 const FLOOD_CONNECTIONS = 4;
@@ -176,7 +175,7 @@ export async function runLoadTest({
   if (kinds.length === 0) throw new Error(`no request kind matches ${JSON.stringify(only)}`);
   const flood = floodKind();
   // V8's heap limit applies to every isolate of that workerd (miniflare's own ones too); they stay far below it.
-  const server = await startWranglerDev(120_000, { MINIFLARE_WORKERD_V8_FLAGS: `--max-heap-size=${heapLimitMiB}` });
+  const server = await startWranglerDev(120_000, heapLimitEnv(heapLimitMiB));
   try {
     // The first classification creates the model session; it is reported, not mixed into the load figures.
     const warmStart = performance.now();

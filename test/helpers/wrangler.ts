@@ -16,6 +16,14 @@ export const OFFLINE_WRANGLER_ENV = {
   CI: "true",
 };
 
+/** Workers' memory limit per isolate, in MiB: the V8 heap cap the workerd test and measurement runs use. */
+export const WORKERS_HEAP_LIMIT_MIB = 128;
+
+/** Environment that makes miniflare start workerd with V8's heap capped at `mib` (past it, workerd aborts). */
+export function heapLimitEnv(mib = WORKERS_HEAP_LIMIT_MIB): { MINIFLARE_WORKERD_V8_FLAGS: string } {
+  return { MINIFLARE_WORKERD_V8_FLAGS: `--max-heap-size=${mib}` };
+}
+
 /** A port nobody listens on right now (on 127.0.0.1). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -2,6 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { heapLimitEnv } from "../helpers/wrangler.ts";
 
 // Nothing here may reach an outside host: no wrangler metrics, no download of the `Request.cf` object.
 process.env.WRANGLER_SEND_METRICS = "false";
@@ -9,7 +10,7 @@ process.env.CLOUDFLARE_CF_FETCH_ENABLED = "false";
 process.env.WRANGLER_HIDE_BANNER = "true";
 // Every workerd test runs with V8's heap capped at Workers' 128 MB per isolate: a request (or fuzz input) that
 // needed more would abort workerd and fail the run. (The runner, the tests and the worker share the isolate.)
-process.env.MINIFLARE_WORKERD_V8_FLAGS ??= "--max-heap-size=128";
+process.env.MINIFLARE_WORKERD_V8_FLAGS ??= heapLimitEnv().MINIFLARE_WORKERD_V8_FLAGS;
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 
