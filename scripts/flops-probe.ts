@@ -3,6 +3,7 @@
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
 import { median } from "./stats.ts";
+import { prefersFlipped } from "../training/plain-matmul.ts";
 
 /** GFLOP/s of an n×n×n product on the active tfjs backend; B stays the same, as XNNPACK likes it. */
 export function backendGemmGflops(n: number, repeats: number): number {
@@ -21,6 +22,52 @@ export function backendGemmGflops(n: number, repeats: number): number {
   } finally {
     tf.dispose([a, b]);
   }
+}
+
+/** A matrix product C[m,n] = A[m,k]·B[k,n]. */
+export type ProductShape = [m: number, k: number, n: number];
+
+/**
+ * The untransposed products one training step of a dense stack issues on wasm, as FastDense (through
+ * plainMatMul) arranges them: per layer the forward product and the weight gradient Xᵀ·dZ, and for all
+ * but the first layer the input gradient dZ·Wᵀ; each computed flipped when that packs less.
+ */
+export function trainingStepProducts(sizes: readonly number[], batch: number): ProductShape[] {
+  const issued = (m: number, k: number, n: number, transposeA: boolean, transposeB: boolean): ProductShape =>
+    prefersFlipped(m, k, n, transposeA, transposeB) ? [n, k, m] : [m, k, n];
+  const products: ProductShape[] = [];
+  for (let i = 0; i + 1 < sizes.length; i++) {
+    const [fanIn, units] = [sizes[i], sizes[i + 1]];
+    products.push(issued(batch, fanIn, units, false, false));
+    products.push(issued(fanIn, batch, units, true, false));
+    if (i > 0) products.push(issued(batch, units, fanIn, false, true));
+  }
+  return products;
+}
+
+/**
+ * GFLOP/s of the given products on the active tfjs backend when, as in training, both operands are new
+ * tensors every time (XNNPACK packs B afresh for each): total FLOPs over the sum of per-product medians.
+ */
+export function freshOperandGflops(products: readonly ProductShape[], repeats: number): number {
+  let flops = 0;
+  let seconds = 0;
+  for (const [m, k, n] of products) {
+    const times: number[] = [];
+    for (let i = 0; i <= repeats; i++) {
+      const [a, b] = [tf.randomUniform([m, k]), tf.randomUniform([k, n])];
+      a.dataSync();
+      b.dataSync();
+      const started = performance.now();
+      const c = tf.matMul(a, b);
+      c.dataSync();
+      if (i > 0) times.push((performance.now() - started) / 1000); // the first is a warm-up
+      tf.dispose([a, b, c]);
+    }
+    flops += 2 * m * k * n;
+    seconds += median(times);
+  }
+  return flops / seconds / 1e9;
 }
 
 export type NativeGemm = { singleThread: number; allCores: number } | { unavailable: string };
