@@ -94,14 +94,17 @@ afterEach(({ task }) => {
   if (task.result?.state === "fail" && dev) console.error(`wrangler dev said:\n${dev.output().slice(-4000)}`);
 });
 
-async function openPage(options: BrowserContextOptions = { viewport: { width: 1280, height: 1000 } }): Promise<OpenedPage> {
+async function openPage(
+  options: BrowserContextOptions = { viewport: { width: 1280, height: 1000 } },
+  server: WranglerDev = dev!,
+): Promise<OpenedPage> {
   // Reduced motion switches off the bar transitions, so screenshots show final values. A fresh context for each test,
   // so no state carries over; contexts stay open until the browser closes, because closing one drops its connections
   // and `wrangler dev` 4.124 then sometimes exits ("Network connection lost" in its ProxyWorker, workers-sdk#15451).
   const context = await browser!.newContext({ ...options, reducedMotion: "reduce" });
   const problems: string[] = [];
   const classifyRequests: Request[] = [];
-  await context.route(`${dev!.base}/`, async (route) => {
+  await context.route(`${server.base}/`, async (route) => {
     const response = await route.fetch();
     const serverPolicy = response.headers()["content-security-policy"];
     // Two policies in one header are both enforced: the page must satisfy ours whatever the server sends.
@@ -120,7 +123,7 @@ async function openPage(options: BrowserContextOptions = { viewport: { width: 12
   page.on("pageerror", (err) => problems.push(`page error: ${err.message}`));
   page.on("console", (msg) => msg.type() === "error" && problems.push(`console: ${msg.text()}`));
   page.on("request", (req) => req.method() === "POST" && new URL(req.url()).pathname === "/classify" && classifyRequests.push(req));
-  await page.goto(`${dev!.base}/`);
+  await page.goto(`${server.base}/`);
   // The module script has run once the ten bars exist.
   await page.locator('[data-testid="probabilities"] li').nth(9).waitFor();
   return { page, classifyRequests, problems };
@@ -443,5 +446,63 @@ describe("the draw-a-digit page in Chromium", () => {
     expect(await drawAndRecognise(page, DRAWN_DIGITS[0]!.strokes)).toBe("1");
     expect(await status.textContent()).toMatch(/^Recognised 1 \(\d+\.\d% confident\)\.$/);
     expect(problems).toEqual([]);
+  });
+});
+
+describe("the page on a deployment that sets CLASSIFY_TOKEN", () => {
+  const TOKEN = "page-test-token-1f0c";
+  let guarded: WranglerDev | undefined;
+
+  beforeAll(async () => {
+    guarded = await startWranglerDev(120_000, {}, ["--var", `CLASSIFY_TOKEN:${TOKEN}`]);
+  }, 180_000);
+
+  afterAll(async () => {
+    await guarded?.stop();
+  }, 60_000);
+
+  it("asks for the token, says when it is wrong, classifies once it is right and keeps it for the tab", async () => {
+    const { page, classifyRequests, problems } = await openPage(undefined, guarded!);
+    const field = page.getByLabel("Token", { exact: true });
+    const status = page.getByRole("status");
+    expect(await field.isVisible()).toBe(false);
+
+    // Without a token: refused, and the page asks for one instead of showing the API's curl advice.
+    const refused = classifyResponse(page);
+    await draw(page, DRAWN_DIGITS[0]!.strokes);
+    expect((await refused).status()).toBe(401);
+    await page.locator('#result[data-state="error"]').waitFor();
+    expect(await status.textContent()).toMatch(/needs an access token.*enter it below/);
+    expect(await field.isVisible()).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("token");
+    expect(await page.getByTestId("digit").textContent()).toBe("?");
+
+    // A wrong token: the drawing is sent again with it, and the server's verdict is shown.
+    await field.fill("not-the-token");
+    const wrong = classifyResponse(page);
+    await page.getByRole("button", { name: "Use token" }).click();
+    expect((await wrong).status()).toBe(401);
+    await page.locator('#result[data-state="error"]').waitFor();
+    expect(await status.textContent()).toBe("The access token is not valid.");
+    expect(await field.isVisible()).toBe(true);
+    await screenshot(page, "page-token-wrong");
+
+    // The right token, entered with the keyboard: the same drawing is recognised and the field goes away.
+    await field.fill(TOKEN);
+    const accepted = classifyResponse(page);
+    await field.press("Enter");
+    expect(await answer(page, accepted)).toBe("1");
+    await expectFullResult(page, 1);
+    expect(await field.isVisible()).toBe(false);
+    expect(classifyRequests.map((r) => r.headers()["authorization"])).toEqual([undefined, "Bearer not-the-token", `Bearer ${TOKEN}`]);
+
+    // Kept for this tab: after a reload the next drawing carries the token without asking again.
+    await page.reload();
+    await page.locator('[data-testid="probabilities"] li').nth(9).waitFor();
+    expect(await drawAndRecognise(page, DRAWN_DIGITS[1]!.strokes)).toBe("7");
+    expect(classifyRequests.at(-1)!.headers()["authorization"]).toBe(`Bearer ${TOKEN}`);
+    expect(await field.isVisible()).toBe(false);
+    // Chromium logs the two refused requests itself; nothing else may have gone wrong.
+    expect(problems.filter((p) => !/status of 401/.test(p))).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ export const PAGE_PATHS = [
   "/classify-client.js",
   "/drawing-pad.js",
   "/result-view.js",
+  "/token-box.js",
   "/favicon.svg",
 ] as const;
 

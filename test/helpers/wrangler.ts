@@ -51,9 +51,14 @@ export interface WranglerDev {
 
 /**
  * `wrangler dev` as a user runs it, on free 127.0.0.1 ports; resolves once it says Ready. `env` adds variables
- * for wrangler and its workerd (e.g. MINIFLARE_WORKERD_V8_FLAGS).
+ * for wrangler and its workerd (e.g. MINIFLARE_WORKERD_V8_FLAGS); `args` adds command-line options (e.g.
+ * `--var CLASSIFY_TOKEN:…`).
  */
-export async function startWranglerDev(readyTimeoutMs = 120_000, env: Record<string, string> = {}): Promise<WranglerDev> {
+export async function startWranglerDev(
+  readyTimeoutMs = 120_000,
+  env: Record<string, string> = {},
+  args: string[] = [],
+): Promise<WranglerDev> {
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const base = `http://127.0.0.1:${port}`;
   const server = spawn(
@@ -65,6 +70,7 @@ export async function startWranglerDev(readyTimeoutMs = 120_000, env: Record<str
       "--port", String(port),
       "--inspector-port", String(inspectorPort),
       "--show-interactive-dev-session=false",
+      ...args,
     ],
     {
       cwd: ROOT,

@@ -3,6 +3,7 @@
 import { classify, ClassifyError } from "./classify-client.js";
 import { DrawingPad } from "./drawing-pad.js";
 import { ResultView } from "./result-view.js";
+import { TokenBox } from "./token-box.js";
 
 /**
  * @template {HTMLElement} T
@@ -19,6 +20,9 @@ function element(id, type) {
 const view = new ResultView();
 const pad = new DrawingPad(element("pad", HTMLCanvasElement), { onStrokeEnd: recogniseDrawing });
 const upload = element("upload", HTMLInputElement);
+const tokenBox = new TokenBox({ onSubmit: () => lastImage && void recognise(...lastImage) });
+/** @type {[Blob | Promise<Blob>, string, string] | undefined} the last image sent, retried once a token is entered */
+let lastImage;
 element("origin", HTMLElement).textContent = location.origin;
 
 /**
@@ -55,12 +59,21 @@ function recogniseDrawing() {
 /** @param {Blob | Promise<Blob>} image @param {string} filename @param {string} source */
 async function recognise(image, filename, source) {
   const mine = ++turn;
+  lastImage = [image, filename, source];
   view.busy();
   const started = performance.now();
+  const token = tokenBox.token;
   try {
-    const result = await classify(await image, filename);
+    const result = await classify(await image, filename, token);
+    tokenBox.accepted();
     if (mine === turn) view.show(result, { source, roundTripMs: performance.now() - started });
   } catch (err) {
-    if (mine === turn) view.error(err instanceof ClassifyError ? err.message : `Something went wrong: ${String(err)}`);
+    if (mine !== turn) return;
+    if (err instanceof ClassifyError && err.needsToken) {
+      view.error(token ? err.message : "This server needs an access token for recognition: enter it below.");
+      tokenBox.ask();
+      return;
+    }
+    view.error(err instanceof ClassifyError ? err.message : `Something went wrong: ${String(err)}`);
   }
 }

@@ -1,5 +1,6 @@
 // @ts-check
-// The page's only call to the server: the same POST /classify that curl uses, as multipart field "img".
+// The page's only call to the server: the same POST /classify that curl uses, as multipart field "img" (with
+// the access token as a Bearer header when the deployment asks for one).
 
 /**
  * @typedef {object} Classification The worker's answer (see /openapi.json, schema Classification).
@@ -19,20 +20,28 @@ export class ClassifyError extends Error {
     this.name = "ClassifyError";
     this.status = status;
   }
+
+  /** The server wants an access token (none was sent, or the one sent is not valid). */
+  get needsToken() {
+    return this.status === 401;
+  }
 }
 
 /**
  * @param {Blob} image PNG or JPEG bytes
  * @param {string} filename
+ * @param {string} [token] access token, for a deployment that sets CLASSIFY_TOKEN
  * @returns {Promise<Classification>}
  */
-export async function classify(image, filename) {
+export async function classify(image, filename, token) {
   const form = new FormData();
   form.append("img", image, filename);
+  /** @type {Record<string, string>} */
+  const headers = token ? { authorization: `Bearer ${token}` } : {};
   /** @type {Response} */
   let res;
   try {
-    res = await fetch("/classify?debug=1", { method: "POST", body: form });
+    res = await fetch("/classify?debug=1", { method: "POST", body: form, headers });
   } catch {
     throw new ClassifyError("Could not reach the server. Check the connection and try again.", 0);
   }
