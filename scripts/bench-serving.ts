@@ -2,7 +2,7 @@
 // isolates with its phases, warm in-worker time of a 280×280 PNG upload, /classify vs /health throughput.
 import autocannon from "autocannon";
 import type { BenchWorkerDir } from "./bench-worker-dir.ts";
-import type { DevServer } from "./bench-wrangler.ts";
+import type { WranglerDev } from "../test/helpers/wrangler.ts";
 import { percentile } from "./percentile.ts";
 import { median } from "./stats.ts";
 
@@ -92,7 +92,7 @@ async function waitForGeneration(base: string, generation: number, timeoutMs = 9
  * worker into a new isolate.
  */
 export async function measureColdStarts(
-  dev: DevServer,
+  dev: WranglerDev,
   worker: BenchWorkerDir,
   png: Uint8Array,
   samples: number,
@@ -145,7 +145,7 @@ export interface WarmResult {
   digit: number;
 }
 
-export async function measureWarm(dev: DevServer, png: Uint8Array, requests: number, loopIterations: number): Promise<WarmResult> {
+export async function measureWarm(dev: WranglerDev, png: Uint8Array, requests: number, loopIterations: number): Promise<WarmResult> {
   for (let i = 0; i < 5; i++) await classify(dev.base, png);
   const inWorker: number[] = [];
   const client: number[] = [];
@@ -219,7 +219,7 @@ async function cannon(url: string, connections: number, amount: number, png?: Ui
 
 /** At each concurrency: a short warm-up, then /health and /classify alternately, each `amount` requests. */
 export async function measureThroughput(
-  dev: DevServer,
+  dev: WranglerDev,
   png: Uint8Array,
   connections: number[],
   amounts: { health: number; classify: number },
@@ -244,7 +244,7 @@ export interface ReadyStartSample {
   firstAnswer: ClassifyAnswer["timings"];
 }
 
-export async function measureReadyStart(dev: DevServer, png: Uint8Array): Promise<ReadyStartSample> {
+export async function measureReadyStart(dev: WranglerDev, png: Uint8Array): Promise<ReadyStartSample> {
   const health = await getJson<{ modelLoaded: boolean }>(`${dev.base}/health`);
   const sent = performance.now();
   const answer = await classify(dev.base, png);

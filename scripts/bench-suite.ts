@@ -20,10 +20,10 @@ import {
 import { makeBenchUpload, UPLOAD_SIDE } from "./bench-upload.ts";
 import { servingVersions, type ServingVersions } from "./bench-versions.ts";
 import { checkModelDir, makeRunDir, MODEL_FILES, prepareBenchWorker, type BenchWorkerDir } from "./bench-worker-dir.ts";
-import { measureBundle, startDevServer, type BundleSize, type DevServer } from "./bench-wrangler.ts";
+import { measureBundle, type BundleSize } from "./bench-wrangler.ts";
 import { describeMachine, loadAverage, wasBusy, type MachineInfo } from "./machine-info.ts";
 import { quantizeModelDir } from "./quantize-model.ts";
-import { ROOT } from "../test/helpers/wrangler.ts";
+import { ROOT, startWranglerDev, type WranglerDev } from "../test/helpers/wrangler.ts";
 import { decode as decodePng } from "fast-png";
 
 export type WeightVariant = "float32" | "int8" | "float16";
@@ -113,7 +113,7 @@ function medianTime(run: () => unknown, iterations: number, warmup = 10): number
 interface Served {
   weights: WeightVariant;
   worker: BenchWorkerDir;
-  dev: DevServer;
+  dev: WranglerDev;
 }
 
 export async function runServingSuite({ quick, log = () => {} }: { quick: boolean; log?: Log }): Promise<SuiteResults> {
@@ -179,7 +179,7 @@ async function runSuiteIn(runDir: string, quick: boolean, log: Log, loadAtStart:
   const served: Served[] = [];
   try {
     const starting = VARIANTS.map(async (weights) => {
-      const dev = await startDevServer(workers[weights]!.dir);
+      const dev = await startWranglerDev({ cwd: workers[weights]!.dir });
       served.push({ weights, worker: workers[weights]!, dev });
     });
     const started = await Promise.allSettled(starting);
@@ -219,7 +219,7 @@ async function runSuiteIn(runDir: string, quick: boolean, log: Log, loadAtStart:
     const real = await prepareBenchWorker(join(runDir, "float32-real-entry"), modelDirs.float32, "worker");
     const readyStarts: ReadyStartSample[] = [];
     for (let i = 0; i < settings.readyStarts; i++) {
-      const dev = await startDevServer(real.dir);
+      const dev = await startWranglerDev({ cwd: real.dir });
       try {
         readyStarts.push(await measureReadyStart(dev, upload.png));
       } finally {

@@ -175,7 +175,7 @@ export async function runLoadTest({
   if (kinds.length === 0) throw new Error(`no request kind matches ${JSON.stringify(only)}`);
   const flood = floodKind();
   // V8's heap limit applies to every isolate of that workerd (miniflare's own ones too); they stay far below it.
-  const server = await startWranglerDev(120_000, heapLimitEnv(heapLimitMiB));
+  const server = await startWranglerDev({ env: heapLimitEnv(heapLimitMiB) });
   try {
     // The first classification creates the model session; it is reported, not mixed into the load figures.
     const warmStart = performance.now();

@@ -454,7 +454,7 @@ describe("the page on a deployment that sets CLASSIFY_TOKEN", () => {
   let guarded: WranglerDev | undefined;
 
   beforeAll(async () => {
-    guarded = await startWranglerDev(120_000, {}, ["--var", `CLASSIFY_TOKEN:${TOKEN}`]);
+    guarded = await startWranglerDev({ args: ["--var", `CLASSIFY_TOKEN:${TOKEN}`] });
   }, 180_000);
 
   afterAll(async () => {

@@ -43,28 +43,35 @@ export interface WranglerDev {
   pid: number;
   /** wrangler's DevTools inspector port (for reading the worker isolate's heap). */
   inspectorPort: number;
+  /** ms from spawning wrangler to its "Ready on" line. */
+  readyMs: number;
   /** Everything wrangler printed so far. */
   output(): string;
   /** Stops wrangler and its workerd (SIGTERM, then SIGKILL after 10 s). */
   stop(): Promise<void>;
 }
 
-/**
- * `wrangler dev` as a user runs it, on free 127.0.0.1 ports; resolves once it says Ready. `env` adds variables
- * for wrangler and its workerd (e.g. MINIFLARE_WORKERD_V8_FLAGS); `args` adds command-line options (e.g.
- * `--var CLASSIFY_TOKEN:…`).
- */
-export async function startWranglerDev(
-  readyTimeoutMs = 120_000,
-  env: Record<string, string> = {},
-  args: string[] = [],
-): Promise<WranglerDev> {
+export interface WranglerDevOptions {
+  /** Default 120 s. */
+  readyTimeoutMs?: number;
+  /** Variables for wrangler and its workerd (e.g. MINIFLARE_WORKERD_V8_FLAGS). */
+  env?: Record<string, string>;
+  /** More command-line options (e.g. `--var CLASSIFY_TOKEN:…`). */
+  args?: string[];
+  /** The worker's directory (its wrangler.toml); default the project root. */
+  cwd?: string;
+}
+
+/** `wrangler dev` as a user runs it, on free 127.0.0.1 ports; resolves once it says Ready. */
+export async function startWranglerDev(options: WranglerDevOptions = {}): Promise<WranglerDev> {
+  const { readyTimeoutMs = 120_000, env = {}, args = [], cwd = ROOT } = options;
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const base = `http://127.0.0.1:${port}`;
+  const started = performance.now();
   const server = spawn(
     process.execPath,
     [
-      WRANGLER_CLI,
+      ROOT + WRANGLER_CLI, // absolute: cwd may be another worker directory
       "dev",
       "--ip", "127.0.0.1",
       "--port", String(port),
@@ -73,7 +80,7 @@ export async function startWranglerDev(
       ...args,
     ],
     {
-      cwd: ROOT,
+      cwd,
       detached: true, // own process group, so stopping it also stops workerd
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, ...OFFLINE_WRANGLER_ENV, ...env },
@@ -110,5 +117,5 @@ export async function startWranglerDev(
   } finally {
     clearTimeout(timer);
   }
-  return { base, pid: server.pid!, inspectorPort, output: () => output, stop };
+  return { base, pid: server.pid!, inspectorPort, readyMs: performance.now() - started, output: () => output, stop };
 }
