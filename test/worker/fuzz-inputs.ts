@@ -389,26 +389,70 @@ export function uploads(fixtures: Record<string, Uint8Array>): fc.Arbitrary<Fuzz
   return fc.oneof({ arbitrary: raw, weight: 4 }, { arbitrary: multipart, weight: 4 }, { arbitrary: badType, weight: 1 });
 }
 
-/** Random RGBA images for the preprocessing property: any size up to 64×64 plus thin strips, any content. */
+/**
+ * A flat background (any grey, any alpha) with 1–4 bars of one ink level (any contrast, from none to full) and
+ * optional noise: inputs that get past the no-ink checks and through thresholds, blob selection and resampling.
+ */
+function strokesOnBackground(width: number, height: number): fc.Arbitrary<Uint8Array> {
+  const bar = fc.record({ x: fc.nat(width - 1), y: fc.nat(height - 1), w: fc.integer({ min: 1, max: width }), h: fc.integer({ min: 1, max: height }) });
+  return fc
+    .record({
+      paper: fc.nat(255),
+      paperAlpha: fc.constantFrom(255, 255, 0, 128),
+      ink: fc.nat(255),
+      bars: fc.array(bar, { minLength: 1, maxLength: 4 }),
+      noise: fc.constantFrom(0, 0, 8, 40),
+      seed: fc.nat(),
+    })
+    .map(({ paper, paperAlpha, ink, bars, noise, seed }) => {
+      const data = new Uint8Array(width * height * 4);
+      let state = seed;
+      const jitter = () => {
+        state = (state * 1103515245 + 12345) >>> 0;
+        return noise === 0 ? 0 : (state % (2 * noise + 1)) - noise;
+      };
+      for (let p = 0; p < width * height; p++) {
+        const x = p % width;
+        const y = Math.floor(p / width);
+        const inked = bars.some((b) => x >= b.x && x < b.x + b.w && y >= b.y && y < b.y + b.h);
+        const level = Math.max(0, Math.min(255, (inked ? ink : paper) + jitter()));
+        data.set([level, level, level, inked ? 255 : paperAlpha], p * 4);
+      }
+      return data;
+    });
+}
+
+/**
+ * Random RGBA images for the preprocessing property (test/preprocess.test.ts in Node, fuzz.test.ts in workerd): any
+ * size up to 64×64 plus thin strips, with random bytes, flat fills, fully transparent fills, or a few grey levels
+ * over mostly opaque pixels (which often pass for ink on paper and reach the later steps).
+ */
 export const rgbaImages = fc
   .oneof(
     fc.record({ width: fc.integer({ min: 1, max: 64 }), height: fc.integer({ min: 1, max: 64 }) }),
     fc.record({ width: fc.constant(1), height: fc.integer({ min: 1, max: 4096 }) }),
     fc.record({ width: fc.integer({ min: 1, max: 4096 }), height: fc.constant(1) }),
   )
-  .chain(({ width, height }) =>
-    fc
+  .chain(({ width, height }) => {
+    const bytes = width * height * 4;
+    return fc
       .oneof(
-        fc.uint8Array({ minLength: width * height * 4, maxLength: width * height * 4 }),
-        fc.constantFrom(0, 255, 128).map((v) => new Uint8Array(width * height * 4).fill(v)),
+        fc.uint8Array({ minLength: bytes, maxLength: bytes }),
+        fc.constantFrom(0, 255, 128).map((v) => new Uint8Array(bytes).fill(v)),
         fc.integer({ min: 0, max: 255 }).map((v) => {
-          const data = new Uint8Array(width * height * 4).fill(v);
+          const data = new Uint8Array(bytes).fill(v);
           for (let i = 3; i < data.length; i += 4) data[i] = 0; // fully transparent
           return data;
         }),
+        fc.record({ levels: fc.constantFrom(2, 3, 256), samples: fc.uint8Array({ minLength: bytes, maxLength: bytes }) }).map(({ levels, samples }) => {
+          const step = Math.floor(255 / (levels - 1));
+          // 70% of the pixels opaque, the rest with any alpha; every sample rounded to one of `levels` grey levels.
+          return samples.map((v, i) => (i % 4 === 3 && v < 179 ? 255 : Math.floor((v * levels) / 256) * step));
+        }),
+        strokesOnBackground(width, height),
       )
-      .map((data) => ({ width, height, data })),
-  );
+      .map((data) => ({ width, height, data }));
+  });
 
 /** What a fuzz run reports (printed as JSON by fuzz.test.ts, read back by scripts/fuzz.ts). */
 export interface FuzzStats {

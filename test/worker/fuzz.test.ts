@@ -136,6 +136,7 @@ describe(`fuzzing POST /classify (${RUNS} runs)`, () => {
         }
         expect(input).toHaveLength(784);
         for (const v of input) expect(Number.isFinite(v) && v >= 0 && v <= 1).toBe(true);
+        expect(input.some((v) => v > 0)).toBe(true);
       }),
       { numRuns: RUNS, seed: SEED },
     );
