@@ -1,11 +1,12 @@
 import { describe, expect, it, beforeAll } from "vitest";
-import { mkdtempSync, readFileSync, existsSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, existsSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTrainCli, startTrainCli } from "./helpers/train-cli.ts";
 import { runOnnxChecker } from "./helpers/onnx-checker.ts";
 import { readOnnxMetadata } from "../training/onnx-export.ts";
 import { sha256Hex } from "../training/model-card.ts";
+import { defaultDataDir } from "../training/dataset.ts";
 
 const QUICK = ["--limit", "2000", "--epochs", "2", "--hidden", "64,64"];
 const ARTIFACTS = ["mnist-mlp.onnx", "mnist-mlp.json", "mnist-mlp.report.html"];
@@ -25,6 +26,7 @@ describe("npm run train: bad flags and data", () => {
     [["--patience", "3", "--val-split", "0"], /need a validation set/],
     [["--keep", "newest"], /Allowed choices are last, best-val-loss, best-val-acc/],
     [["--keep", "best-val-acc"], /--ema averages the weights up to the last step: use it with --keep last/],
+    [["--labels", "a,b,c"], /--labels <names>' argument 'a,b,c' is invalid.*10 different comma-separated class names, got 3/],
   ])("%j is refused with a clear message and no stack trace", async (args, message) => {
     const { code, output } = await runTrainCli(args);
     expect(code).not.toBe(0);
@@ -155,5 +157,27 @@ describe("npm run train: a quick run end to end", () => {
     const { code, output } = await runTrainCli([...QUICK, "--hidden", "32", "--out", out, "--resume"]);
     expect(code).toBe(1);
     expect(output).toMatch(/the checkpoint was made with another recipe/);
+  });
+});
+
+describe("npm run train --data (another IDX set) --labels", () => {
+  it("names the classes, states the data's own input layout and leaves out MNIST's published figure", async () => {
+    // Another folder with the same layout stands in for e.g. Fashion-MNIST (not installed by .ci/run).
+    const data = mkdtempSync(join(tmpdir(), "train-other-data-"));
+    for (const file of readdirSync(defaultDataDir())) copyFileSync(join(defaultDataDir(), file), join(data, file));
+    const out = mkdtempSync(join(tmpdir(), "train-labels-"));
+    const labels = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+    const run = await runTrainCli([...QUICK, "--epochs", "1", "--data", data, "--labels", labels.join(", "), "--out", out]);
+    expect(run.code, run.output).toBe(0);
+    expect(run.output).toContain("Classes: 0 = zero, 1 = one, 2 = two");
+
+    const card = JSON.parse(readFileSync(join(out, "mnist-mlp.json"), "utf8"));
+    expect(card.labels).toEqual(labels);
+    expect(card.format.output.meaning).toMatch(/index = class, named in labels/);
+    expect(card.format.input.convention).toContain(data);
+    expect(card.published).toBeUndefined();
+    const metadata = readOnnxMetadata(readFileSync(join(out, "mnist-mlp.onnx")));
+    expect(metadata.labels).toBe(labels.join(","));
+    expect(metadata.preprocessing).not.toMatch(/MNIST/);
   });
 });

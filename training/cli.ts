@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { resolve } from "node:path";
 import { BACKEND_CHOICES, selectBackend, type BackendChoice } from "./backend.ts";
-import { defaultDataDir } from "./dataset.ts";
+import { CLASS_COUNT, defaultDataDir } from "./dataset.ts";
 import { DEFAULT_SEED, KEEP_CHOICES, PRESET_NAMES, presetRecipe, type KeepWeights, type HiddenActivation, type OptimizerName, type PresetName, type Recipe } from "./presets.ts";
 import { stockDense } from "./model.ts";
 import { fastDense } from "./fast-dense.ts";
@@ -31,6 +31,15 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+/** --labels: one name per class, comma-separated. */
+function classNames(value: string): string[] {
+  const names = value.split(",").map((name) => name.trim());
+  if (names.length !== CLASS_COUNT || names.some((name) => name === "") || new Set(names).size !== names.length) {
+    throw new InvalidArgumentError(`expected ${CLASS_COUNT} different comma-separated class names, got ${names.length}.`);
+  }
+  return names;
+}
+
 function layerSizes(value: string): number[] {
   const sizes = value.split(",").map((s) => Number(s.trim()));
   if (sizes.length === 0 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
@@ -55,6 +64,7 @@ interface CliOptions {
   seed: number;
   limit?: number;
   data: string;
+  labels?: string[];
   out: string;
   backend: BackendChoice;
   dense: "fast" | "stock";
@@ -80,6 +90,7 @@ const program = new Command()
   .option("--seed <n>", "seed for initial weights, shuffling and the split", integer(0), DEFAULT_SEED)
   .option("--limit <n>", "train on the first N training images only", integer(1))
   .option("--data <dir>", "folder with train-/t10k- IDX files (optionally .gz)", defaultDataDir())
+  .option("--labels <names>", "names of the 10 classes for the model card, comma-separated (default: the digits 0-9)", classNames)
   .option("--out <dir>", "where the model, its card and report are written", "model")
   .addOption(new Option("--backend <name>", "TensorFlow.js backend").choices(BACKEND_CHOICES).default("auto"))
   .addOption(new Option("--dense <impl>", "dense layer: fast (exact gradients without transposed matMuls) or stock tf.layers.dense").choices(["fast", "stock"]).default("fast"))
@@ -135,6 +146,7 @@ async function main(): Promise<number> {
   const result = await runTraining({
     recipe: recipe!,
     dataDir: resolve(options.data),
+    labels: options.labels,
     outDir: resolve(options.out),
     backend,
     dense: options.dense === "fast" ? fastDense : stockDense,

@@ -1,4 +1,6 @@
 import { createHash } from "node:crypto";
+import { resolve } from "node:path";
+import { defaultDataDir } from "./dataset.ts";
 import type { ActiveBackend } from "./backend.ts";
 import type { TrainingState } from "./checkpoint.ts";
 import type { ClassificationMetrics } from "./metrics.ts";
@@ -14,7 +16,27 @@ export const CHECKPOINT_FILE = `${MODEL_NAME}.ckpt`;
 
 export const INPUT_CONVENTION =
   "MNIST: white digit on black, fitted into a 20×20 box keeping its aspect ratio, centred by centre of mass in 28×28, row-major, values in [0,1]";
-export const LABELS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+export const DIGIT_LABELS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+
+/** What the model's classes and inputs are: MNIST's digits (the default data), or another IDX set's classes. */
+export interface DataDescription {
+  mnist: boolean;
+  /** One name per output index. */
+  labels: string[];
+  /** How an input is laid out, as the card and the ONNX metadata state it. */
+  inputConvention: string;
+  outputMeaning: string;
+}
+
+export function describeData(dataDir: string, labels?: string[]): DataDescription {
+  const mnist = resolve(dataDir) === resolve(defaultDataDir());
+  return {
+    mnist,
+    labels: labels ?? DIGIT_LABELS,
+    inputConvention: mnist ? INPUT_CONVENTION : `28×28 images as stored in the IDX files of ${resolve(dataDir)}, row-major, values in [0,1]`,
+    outputMeaning: mnist ? "class probabilities (softmax), index = digit" : "class probabilities (softmax), index = class, named in labels",
+  };
+}
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -28,6 +50,7 @@ export interface CardInput {
   recipe: Recipe;
   backend: ActiveBackend;
   dataDir: string;
+  data: DataDescription;
   counts: { train: number; validation: number; test: number };
   state: TrainingState;
   /** The epoch whose weights the model holds. */
@@ -41,6 +64,7 @@ export interface CardInput {
   samplesPerSecond: number;
   test: ClassificationMetrics;
   verification: { runtime: string; accuracy: number; maxProbabilityDifference: number };
+  /** The tutorial's published MNIST accuracy; left out of the card for other data. */
   published: { accuracy: number; source: string };
 }
 
@@ -61,10 +85,10 @@ export function buildModelCard(input: CardInput) {
     format: {
       opset: OPSET,
       weights: input.weights,
-      input: { name: INPUT_NAME, dtype: "float32", shape: ["N", 784], convention: INPUT_CONVENTION },
-      output: { name: OUTPUT_NAME, dtype: "float32", shape: ["N", 10], meaning: "class probabilities (softmax), index = digit" },
+      input: { name: INPUT_NAME, dtype: "float32", shape: ["N", 784], convention: input.data.inputConvention },
+      output: { name: OUTPUT_NAME, dtype: "float32", shape: ["N", 10], meaning: input.data.outputMeaning },
     },
-    labels: LABELS,
+    labels: input.data.labels,
     recipe: input.recipe,
     data: { dir: input.dataDir, ...input.counts },
     backend: input.backend,
@@ -107,7 +131,7 @@ export function buildModelCard(input: CardInput) {
       testAccuracy: round(input.verification.accuracy),
       maxProbabilityDifference: input.verification.maxProbabilityDifference,
     },
-    published: input.published,
+    published: input.data.mnist ? input.published : undefined,
   };
 }
 
