@@ -139,6 +139,21 @@ const FIXTURES: FixtureSpec[] = [
   { name: "9-offcentre-large.png", label: 9, canvas: [800, 600], size: 180, at: [0.9, 0.15], look: { ink: [10, 10, 10], paper: [255, 255, 255] }, shape: { type: "png-grey" } },
   { name: "2-pencil-faint.png", label: 2, canvas: [200, 150], size: 110, at: [0.5, 0.5], look: { ink: [150, 150, 150], paper: [240, 240, 240], noise: 2 }, shape: { type: "png-grey" } },
   { name: "3-tiny.png", label: 3, canvas: [36, 30], size: 22, at: [0.5, 0.5], look: { ink: BLACK, paper: [255, 255, 255] }, shape: { type: "png-rgb" } },
+  {
+    name: "4-sheet-on-desk.jpg",
+    label: 4,
+    canvas: [400, 300],
+    size: 90,
+    at: [0.5, 0.5],
+    look: {
+      ink: [30, 30, 60],
+      paper: [228, 224, 214],
+      light: { gradientX: 0.08, gradientY: -0.06, vignette: 0.1 },
+      noise: 4,
+      surround: { colour: [92, 70, 48], sheet: { cx: 205, cy: 145, halfWidth: 110, halfHeight: 95, angle: 0.1 } },
+    },
+    shape: { type: "jpeg", quality: 75 },
+  },
 ];
 
 export interface FixtureRecord {

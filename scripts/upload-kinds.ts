@@ -3,11 +3,12 @@
  * into a random upload of a given kind (canvas size and shape, digit size and position, look, file shape).
  */
 import type { FileShape } from "./upload-encode.ts";
-import { type Look, type Placement, type Random, type Rgb, placeDigit } from "./upload-render.ts";
+import { type Look, type Placement, type Random, type Rgb, mnistBox, placeDigit } from "./upload-render.ts";
 
 export const UPLOAD_KINDS = [
   "paper",
   "photo",
+  "photo-desk",
   "canvas-alpha",
   "white-on-black",
   "palette",
@@ -21,6 +22,7 @@ export type UploadKind = (typeof UPLOAD_KINDS)[number];
 export const KIND_DESCRIPTIONS: Record<UploadKind, string> = {
   paper: "dark ink (black, blue, pencil) on white paper, clean scan, RGB or grey PNG",
   photo: "phone photo of paper: uneven light, vignette, blur, noise, dust specks, JPEG q40–95",
+  "photo-desk": "phone photo of a sheet on a darker desk (the desk around it, the sheet turned up to 10°), JPEG q50–95",
   "canvas-alpha": "canvas export: transparent background, ink only in alpha (RGB black, coloured or white), RGBA PNG",
   "white-on-black": "light chalk/marker on a dark board, grey PNG or JPEG",
   palette: "indexed-colour PNG (4–64 colours)",
@@ -33,6 +35,7 @@ export const KIND_DESCRIPTIONS: Record<UploadKind, string> = {
 const KIND_SHARES: Record<UploadKind, number> = {
   paper: 24,
   photo: 22,
+  "photo-desk": 10,
   "canvas-alpha": 16,
   "white-on-black": 10,
   palette: 8,
@@ -129,6 +132,46 @@ export function sampleUpload(digit: Uint8Array, kind: UploadKind, random: Random
           specks: Math.floor(uniform(random, 0, 10)),
         },
         shape: { type: "jpeg", quality: Math.round(uniform(random, 40, 95)) },
+      };
+    }
+    case "photo-desk": {
+      const [w, h] = canvasSize(random, 200, 1000);
+      const short = Math.min(w, h);
+      const size = uniform(random, 0.2, 0.45) * short;
+      const placement = placeDigit(digit, w, h, size, uniform(random, 0.2, 0.8), uniform(random, 0.2, 0.8));
+      const box = mnistBox(digit);
+      const unit = placement.fieldSize / 28;
+      // The sheet: the digit's box with a margin of 0.5–1.5 digit sizes on each side, turned by up to 10°.
+      const margin = () => uniform(random, 0.5, 1.5) * size;
+      const [left, right, top, bottom] = [margin(), margin(), margin(), margin()];
+      const x0 = placement.left + box.x0 * unit - left;
+      const x1 = placement.left + box.x1 * unit + right;
+      const y0 = placement.top + box.y0 * unit - top;
+      const y1 = placement.top + box.y1 * unit + bottom;
+      const desk = uniform(random, 25, 120);
+      return {
+        kind,
+        placement,
+        look: {
+          ink: penColour(random),
+          paper: paperColour(random, 190, 245),
+          crispness: crispness(random),
+          light: { gradientX: uniform(random, -0.1, 0.1), gradientY: uniform(random, -0.1, 0.1), vignette: uniform(random, 0, 0.15) },
+          blur: Math.round(uniform(random, 0, 0.25) * (placement.fieldSize / 14)),
+          noise: uniform(random, 2, 6),
+          specks: Math.floor(uniform(random, 0, 6)),
+          surround: {
+            colour: [desk, desk * uniform(random, 0.7, 1), desk * uniform(random, 0.45, 0.9)], // wood, grey or dark laminate
+            sheet: {
+              cx: (x0 + x1) / 2,
+              cy: (y0 + y1) / 2,
+              halfWidth: (x1 - x0) / 2,
+              halfHeight: (y1 - y0) / 2,
+              angle: (uniform(random, -10, 10) * Math.PI) / 180,
+            },
+          },
+        },
+        shape: { type: "jpeg", quality: Math.round(uniform(random, 50, 95)) },
       };
     }
     case "canvas-alpha": {

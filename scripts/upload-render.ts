@@ -1,8 +1,8 @@
 /**
  * Re-renders a 28×28 MNIST digit the way a real upload would look: on a canvas of any size, scaled
  * up smoothly (bicubic), off-centre, as dark ink on paper or light ink on a dark board, optionally with
- * the ink only in the alpha channel (canvas export), and with photo defects (uneven light, blur, noise,
- * specks). Deterministic given the random generator. Used by the upload set and by the tests.
+ * the ink only in the alpha channel (canvas export), with photo defects (uneven light, blur, noise,
+ * specks), and on a sheet of paper lying on a darker desk. Deterministic given the random generator. Used by the upload set and by the tests.
  */
 import type { RgbaImage } from "../worker/preprocess.ts";
 
@@ -33,6 +33,27 @@ export interface Look {
   noise?: number;
   /** Number of small dark dust specks. */
   specks?: number;
+  /** The paper is a sheet lying on a surface (a desk) of this colour: a rectangle, possibly turned. */
+  surround?: { colour: Rgb; sheet: Sheet };
+}
+
+/** A rectangle on the canvas: centre, half sides, turned by `angle` radians about its centre. */
+export interface Sheet {
+  cx: number;
+  cy: number;
+  halfWidth: number;
+  halfHeight: number;
+  angle: number;
+}
+
+/** How much of the pixel at (x, y) the sheet covers, anti-aliased over one pixel at its edges. */
+function sheetCover(sheet: Sheet, x: number, y: number): number {
+  const [dx, dy] = [x + 0.5 - sheet.cx, y + 0.5 - sheet.cy];
+  const [cos, sin] = [Math.cos(sheet.angle), Math.sin(sheet.angle)];
+  const u = dx * cos + dy * sin;
+  const v = -dx * sin + dy * cos;
+  const inside = Math.min(sheet.halfWidth - Math.abs(u), sheet.halfHeight - Math.abs(v));
+  return Math.min(1, Math.max(0, inside + 0.5));
 }
 
 export type Random = () => number;
@@ -174,6 +195,10 @@ export function renderUpload(digit: Uint8Array, placement: Placement, look: Look
   for (let i = 0; i < 3; i++) {
     const channel = new Float32Array(w * h);
     for (let p = 0; p < w * h; p++) channel[p] = look.paper[i] + (look.ink[i] - look.paper[i]) * ink[p];
+    if (look.surround) {
+      const { colour, sheet } = look.surround;
+      for (let p = 0; p < w * h; p++) channel[p] = colour[i] + (channel[p] - colour[i]) * sheetCover(sheet, p % w, Math.floor(p / w));
+    }
     drawSpecks(channel, w, h, specks, look.ink[i]);
     if (look.light) applyLight(channel, w, h, look.light);
     if (look.blur) boxBlur(channel, w, h, look.blur);

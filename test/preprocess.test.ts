@@ -286,6 +286,30 @@ describe("toMnistInput on photo defects", () => {
     }
   });
 
+  it("reads a sheet lying on a darker desk like the sheet alone, whatever the desk's shade and the sheet's turn", () => {
+    // pair() puts a 150 px digit at (0.3, 0.6) of a 400×300 canvas: its box lies within x 80–200, y 75–225.
+    const desks: { colour: [number, number, number]; angle: number; sheet: [number, number, number, number] }[] = [
+      { colour: [40, 35, 30], angle: 0, sheet: [140, 150, 110, 115] }, // dark desk all round
+      { colour: [120, 95, 70], angle: 0.17, sheet: [145, 150, 115, 118] }, // light wood, sheet turned 10°
+      { colour: [70, 70, 75], angle: -0.03, sheet: [170, 130, 200, 140] }, // sheet filling most of the frame: desk on two sides
+    ];
+    for (const [k, desk] of desks.entries()) {
+      const [cx, cy, halfWidth, halfHeight] = desk.sheet;
+      const onDesk: Look = { ...INK_ON_PAPER, surround: { colour: desk.colour, sheet: { cx, cy, halfWidth, halfHeight, angle: desk.angle } } };
+      const index = 16 + k;
+      const [alone, lying] = pair(index, INK_ON_PAPER, onDesk, [400, 300]);
+      expect({ index, correlation: alignedCorrelation(toMnistInput(lying), toMnistInput(alone)) > 0.95 }).toEqual({ index, correlation: true });
+    }
+  });
+
+  it("leaves chalk on a board alone, thick strokes and loops included", () => {
+    const chalk: Look = { ink: [235, 235, 235], paper: [25, 25, 28] };
+    for (const index of [3, 10, 18, 61]) { // a 0, a 0, a 3 and an 8: loops and thick strokes
+      const [, board] = pair(index, chalk, chalk, [400, 300]);
+      expect({ index, correlation: alignedCorrelation(toMnistInput(board), digit(index)) > 0.85 }).toEqual({ index, correlation: true });
+    }
+  });
+
   it("stretches faint pencil to full-strength strokes like MNIST's", () => {
     const [, faint] = pair(15, INK_ON_PAPER, { ink: [170, 170, 170], paper: [235, 235, 235] });
     const v = toMnistInput(faint);

@@ -4,7 +4,8 @@
  * scaled (anti-aliased) to fit a 20×20 box keeping its aspect ratio, then placed in a 28×28 field so
  * that its centre of mass sits at the field's centre. Steps:
  *  1. composite alpha over a backdrop (white, or black for light ink on a transparent canvas), take
- *     luminance, and average large images down by a whole factor;
+ *     luminance, and average large images down by a whole factor; a photo of a sheet lying on a darker
+ *     desk is cut down to the sheet;
  *  2. decide polarity from the border, model the paper as a smooth surface, measure ink as the
  *     distance from it (uneven light and vignetting cancel out);
  *  3. Otsu's threshold + noise floor: confident ink, background, and a ramp keeping anti-aliased edges;
@@ -62,13 +63,33 @@ const DUST_SHARE = 0.02;
 const REDUCED_SIDE = 128;
 /** The background surface is fitted to at most this many samples per axis. */
 const BACKGROUND_SAMPLES = 24;
+/**
+ * A sheet on a desk (see isolateSheet). Measured on 375 rendered photos of sheets on desks (scripts/upload-kinds.ts
+ * "photo-desk", seeds 1 and 2) against the other kinds: the desk (darker than Otsu's threshold) takes more than
+ * SHEET_MIN_DESK_BORDER of the image's border; the sheet covers at least SHEET_MIN_AREA of the image (measured
+ * ≥ 0.116); the sheet with its ink fills at least SHEET_MIN_SOLIDITY of its convex hull (sheets ≥ 0.967 even when
+ * turned, chalk digits with loops mostly far less, a thick chalk 8 0.941); the ink it encloses is between
+ * SHEET_MIN_INK and SHEET_MAX_INK of its area (sheets 0.012–0.144; a chalk 0 encloses ≥ 0.2, a chalk 1 nothing);
+ * its median is at least SHEET_MIN_STEP levels above the desk's (sheets ≥ 88; the two halves of one unevenly lit
+ * sheet differ by 19–29), with at most SHEET_MAX_BETWEEN of the image in the middle half of that step (sheets
+ * ≤ 0.06, light gradients 0.21–0.29).
+ */
+const SHEET_MIN_DESK_BORDER = 0.15;
+const SHEET_MIN_AREA = 0.1;
+const SHEET_MIN_SOLIDITY = 0.95;
+const SHEET_MIN_INK = 0.005;
+const SHEET_MAX_INK = 0.18;
+const SHEET_MIN_STEP = 48;
+const SHEET_MAX_BETWEEN = 0.12;
+/** The sheet's outer rim, this share of its shorter side (at least 2 pixels), is painted over with the desk. */
+const SHEET_RIM_SHARE = 0.02;
 
 export function toMnistInput(image: RgbaImage): Float32Array {
   const { width, height } = checkImage(image);
   if (width === 0 || height === 0) throw new NoDigitError("no digit found: the image has no pixels");
 
   const hist = new Uint32Array(256);
-  const grey = toGrey(image, hist, Math.max(1, Math.floor(Math.min(width, height) / REDUCED_SIDE)));
+  const grey = isolateSheet(toGrey(image, hist, Math.max(1, Math.floor(Math.min(width, height) / REDUCED_SIDE))), hist);
   const { ink, noise } = inkAboveBackground(grey.levels, grey.width, grey.height, hist);
   const scale = inkScale(hist, noise);
   const box = inkBox(ink, grey.width, grey.height, scale);
@@ -116,6 +137,211 @@ function toGrey(image: RgbaImage, hist: Uint32Array, factor: number): GreyImage 
   }
   for (let i = 0; i < levels.length; i++) hist[levels[i]]++;
   return { width: w, height: h, levels };
+}
+
+/**
+ * A photo of a sheet of paper on a darker desk: the desk fills much of the border, so the sheet would pass for
+ * light ink on a dark board, or the desk for a huge blob of ink. When the image holds one large bright region
+ * shaped like a sheet (see SHEET_*: solid, with a little dark ink enclosed, sharply brighter than what surrounds
+ * it), processing goes on with that region's bounding box only, the desk left in it (and the sheet's rim)
+ * painted over with the nearest sheet pixels' levels. Otherwise `grey` is returned as it is. Chalk digits on a
+ * board are bright regions too, but not convex, or enclosing large loops of board, or nothing at all.
+ * `hist` is the histogram of `grey` and leaves as that of the result.
+ */
+function isolateSheet(grey: GreyImage, hist: Uint32Array): GreyImage {
+  const { width, height, levels } = grey;
+  const threshold = otsuThreshold(hist);
+  if (threshold >= 255) return grey;
+  let borderPixels = 0;
+  let darkBorder = 0;
+  forEachBorderIndex(width, height, (i) => {
+    borderPixels++;
+    if (levels[i] <= threshold) darkBorder++;
+  });
+  if (darkBorder <= SHEET_MIN_DESK_BORDER * borderPixels) return grey;
+
+  const sheet = largestBrightRegion(levels, width, height, threshold);
+  const boxWidth = sheet.x1 - sheet.x0;
+  const boxHeight = sheet.y1 - sheet.y0;
+  if (sheet.area < SHEET_MIN_AREA * width * height) return grey;
+
+  // Within the box: sheet pixels, desk (not sheet, reachable from the box's edge) and ink (enclosed by the sheet).
+  const at = (x: number, y: number) => levels[(sheet.y0 + y) * width + sheet.x0 + x];
+  const onSheet = new Uint8Array(boxWidth * boxHeight);
+  const sheetHist = new Uint32Array(256);
+  for (let y = 0; y < boxHeight; y++) {
+    for (let x = 0; x < boxWidth; x++) {
+      if (sheet.label[(sheet.y0 + y) * width + sheet.x0 + x] !== sheet.id) continue;
+      onSheet[y * boxWidth + x] = 1;
+      sheetHist[at(x, y)]++;
+    }
+  }
+  const deskInBox = floodFromEdges(onSheet, boxWidth, boxHeight);
+  const deskHist = new Uint32Array(256);
+  let inkPixels = 0;
+  for (let i = 0; i < onSheet.length; i++) {
+    if (deskInBox[i]) deskHist[at(i % boxWidth, Math.floor(i / boxWidth))]++;
+    else if (!onSheet[i]) inkPixels++;
+  }
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (x < sheet.x0 || x >= sheet.x1 || y < sheet.y0 || y >= sheet.y1) deskHist[levels[y * width + x]]++;
+    }
+  }
+  // A sheet, ink included, is convex (a turned rectangle); chalk digits with loops are not.
+  const solidity = (sheet.area + inkPixels) / hullArea(deskInBox, boxWidth, boxHeight);
+  const inkShare = inkPixels / sheet.area;
+  if (solidity < SHEET_MIN_SOLIDITY) return grey;
+  if (inkShare < SHEET_MIN_INK || inkShare > SHEET_MAX_INK) return grey;
+  const paper = quantile(sheetHist, 0.5);
+  const desk = quantile(deskHist, 0.5);
+  if (paper - desk < SHEET_MIN_STEP) return grey;
+  // A sharp step, not a gradient of light across one sheet: few pixels lie in the middle half between the two.
+  let between = 0;
+  const gap = paper - desk;
+  for (let i = 0; i < levels.length; i++) if (levels[i] > desk + gap / 4 && levels[i] < paper - gap / 4) between++;
+  if (between > SHEET_MAX_BETWEEN * levels.length) return grey;
+
+  // The sheet's edge (shadow, blur, JPEG ringing) is a thin darker line around it: it goes with the desk. Where
+  // the sheet is straight, the box's edge runs along the sheet's edge, so the rim is measured from there too.
+  const rim = Math.max(2, Math.round(SHEET_RIM_SHARE * Math.min(boxWidth, boxHeight)));
+  forEachBorderIndex(boxWidth, boxHeight, (i) => (deskInBox[i] = 1));
+  const paintOver = grow(deskInBox, boxWidth, boxHeight, rim - 1);
+  const cut = new Uint8Array(boxWidth * boxHeight);
+  for (let i = 0; i < cut.length; i++) cut[i] = at(i % boxWidth, Math.floor(i / boxWidth));
+  extendInto(cut, paintOver, boxWidth);
+  hist.fill(0);
+  for (const level of cut) hist[level]++;
+  return { width: boxWidth, height: boxHeight, levels: cut };
+}
+
+/**
+ * Fills the marked pixels with the level of the nearest unmarked one (breadth-first from the unmarked edge), so
+ * that the sheet's own shading carries on into the painted desk without a step the later steps would take for ink.
+ */
+function extendInto(levels: Uint8Array, marked: Uint8Array, width: number): void {
+  const done = Uint8Array.from(marked, (m) => 1 - m);
+  const queue = new Int32Array(levels.length);
+  let tail = 0;
+  for (let p = 0; p < levels.length; p++) if (done[p]) queue[tail++] = p;
+  for (let head = 0; head < tail; head++) {
+    const p = queue[head];
+    const x = p % width;
+    for (const q of [x > 0 ? p - 1 : -1, x + 1 < width ? p + 1 : -1, p - width, p + width]) {
+      if (q >= 0 && q < levels.length && !done[q]) {
+        levels[q] = levels[p];
+        done[q] = 1;
+        queue[tail++] = q;
+      }
+    }
+  }
+}
+
+/** The largest 4-connected region of pixels brighter than `threshold`: its label, area and bounding box. */
+function largestBrightRegion(levels: Uint8Array, width: number, height: number, threshold: number) {
+  const label = new Int32Array(width * height);
+  const queue = new Int32Array(width * height);
+  let best = { id: 0, area: 0, x0: 0, y0: 0, x1: 0, y1: 0 };
+  let next = 0;
+  for (let start = 0; start < levels.length; start++) {
+    if (label[start] !== 0 || levels[start] <= threshold) continue;
+    const id = ++next;
+    let [head, tail, x0, y0, x1, y1] = [0, 0, width, height, 0, 0];
+    label[start] = id;
+    queue[tail++] = start;
+    while (head < tail) {
+      const p = queue[head++];
+      const x = p % width;
+      const y = (p - x) / width;
+      if (x < x0) x0 = x;
+      if (x >= x1) x1 = x + 1;
+      if (y < y0) y0 = y;
+      if (y >= y1) y1 = y + 1;
+      for (const q of [x > 0 ? p - 1 : -1, x + 1 < width ? p + 1 : -1, y > 0 ? p - width : -1, y + 1 < height ? p + width : -1]) {
+        if (q >= 0 && label[q] === 0 && levels[q] > threshold) {
+          label[q] = id;
+          queue[tail++] = q;
+        }
+      }
+    }
+    if (tail > best.area) best = { id, area: tail, x0, y0, x1, y1 };
+  }
+  return { ...best, label };
+}
+
+/**
+ * Area of the convex hull of the unmarked pixels (each a unit square), from their leftmost and rightmost
+ * extent in every row (Andrew's monotone chain over those corners).
+ */
+function hullArea(marked: Uint8Array, width: number, height: number): number {
+  const points: [number, number][] = [];
+  for (let y = 0; y < height; y++) {
+    let left = -1;
+    let right = -1;
+    for (let x = 0; x < width; x++) {
+      if (marked[y * width + x]) continue;
+      if (left < 0) left = x;
+      right = x;
+    }
+    if (left >= 0) points.push([left, y], [left, y + 1], [right + 1, y], [right + 1, y + 1]);
+  }
+  if (points.length < 3) return 0;
+  points.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const cross = (o: [number, number], a: [number, number], b: [number, number]) => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
+  const chain = (ordered: [number, number][]) => {
+    const out: [number, number][] = [];
+    for (const point of ordered) {
+      while (out.length >= 2 && cross(out[out.length - 2]!, out[out.length - 1]!, point) <= 0) out.pop();
+      out.push(point);
+    }
+    return out.slice(0, -1);
+  };
+  const hull = [...chain(points), ...chain([...points].reverse())];
+  let twice = 0;
+  for (let i = 0; i < hull.length; i++) {
+    const [a, b] = [hull[i]!, hull[(i + 1) % hull.length]!];
+    twice += a[0] * b[1] - b[0] * a[1];
+  }
+  return Math.abs(twice) / 2;
+}
+
+/** Widens the marked region by `steps` pixels (4-connected steps). */
+function grow(marked: Uint8Array, width: number, height: number, steps: number): Uint8Array {
+  let current = marked;
+  for (let step = 0; step < steps; step++) {
+    const next = current.slice();
+    for (let p = 0; p < current.length; p++) {
+      if (current[p]) continue;
+      const x = p % width;
+      if ((x > 0 && current[p - 1]) || (x + 1 < width && current[p + 1]) || (p >= width && current[p - width]) || (p + width < current.length && current[p + width])) next[p] = 1;
+    }
+    current = next;
+  }
+  return current;
+}
+
+/** Marks the pixels not in `blocked` that can be reached (4-connected) from the image's edge. */
+function floodFromEdges(blocked: Uint8Array, width: number, height: number): Uint8Array {
+  const reached = new Uint8Array(width * height);
+  const queue = new Int32Array(width * height);
+  let tail = 0;
+  forEachBorderIndex(width, height, (i) => {
+    if (!blocked[i] && !reached[i]) {
+      reached[i] = 1;
+      queue[tail++] = i;
+    }
+  });
+  for (let head = 0; head < tail; head++) {
+    const p = queue[head];
+    const x = p % width;
+    for (const q of [x > 0 ? p - 1 : -1, x + 1 < width ? p + 1 : -1, p - width, p + width]) {
+      if (q >= 0 && q < reached.length && !blocked[q] && !reached[q]) {
+        reached[q] = 1;
+        queue[tail++] = q;
+      }
+    }
+  }
+  return reached;
 }
 
 /**
