@@ -8,6 +8,7 @@ export const PAGE_PATHS = [
   "/app.css",
   "/app.js",
   "/classify-client.js",
+  "/dom.js",
   "/drawing-pad.js",
   "/result-view.js",
   "/token-box.js",

@@ -1,21 +1,10 @@
 // @ts-check
 // The draw-a-digit page: a drawing or an uploaded file goes to POST /classify?debug=1 and the answer is shown.
 import { classify, ClassifyError } from "./classify-client.js";
+import { element } from "./dom.js";
 import { DrawingPad } from "./drawing-pad.js";
 import { ResultView } from "./result-view.js";
 import { TokenBox } from "./token-box.js";
-
-/**
- * @template {HTMLElement} T
- * @param {string} id
- * @param {new () => T} type
- * @returns {T}
- */
-function element(id, type) {
-  const found = document.getElementById(id);
-  if (!(found instanceof type)) throw new Error(`the page has no ${type.name} #${id}`);
-  return found;
-}
 
 const view = new ResultView();
 const pad = new DrawingPad(element("pad", HTMLCanvasElement), { onStrokeEnd: recogniseDrawing });

@@ -1,5 +1,6 @@
 // @ts-check
 // The result panel: status line, predicted digit, ten probability bars, the model's 28×28 input, timings.
+import { element } from "./dom.js";
 
 /** @typedef {import("./classify-client.js").Classification} Classification */
 /** @typedef {"idle" | "busy" | "done" | "error"} State */
@@ -8,32 +9,25 @@ const percent = new Intl.NumberFormat("en", { style: "percent", minimumFractionD
 // workerd's clock may tick in whole milliseconds; no trailing zeros that would suggest more precision.
 const millis = new Intl.NumberFormat("en", { maximumFractionDigits: 2 });
 
-/** @param {string} id */
-function byId(id) {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`the page has no #${id}`);
-  return element;
-}
-
 export class ResultView {
-  #root = byId("result");
-  #status = byId("status");
-  #digit = byId("digit");
-  #confidence = byId("confidence");
-  #source = byId("source");
-  #image = /** @type {HTMLImageElement} */ (byId("model-input"));
-  #model = byId("model");
+  #root = element("result");
+  #status = element("status");
+  #digit = element("digit");
+  #confidence = element("confidence");
+  #source = element("source");
+  #image = element("model-input", HTMLImageElement);
+  #model = element("model");
   #timings = {
-    decode: byId("t-decode"),
-    preprocess: byId("t-preprocess"),
-    inference: byId("t-inference"),
-    roundTrip: byId("t-round-trip"),
+    decode: element("t-decode"),
+    preprocess: element("t-preprocess"),
+    inference: element("t-inference"),
+    roundTrip: element("t-round-trip"),
   };
   /** @type {{ row: HTMLElement, fill: HTMLElement, value: HTMLElement }[]} */
   #bars = [];
 
   constructor() {
-    const list = byId("probabilities");
+    const list = element("probabilities");
     for (let digit = 0; digit <= 9; digit++) {
       const row = document.createElement("li");
       const label = document.createElement("span");

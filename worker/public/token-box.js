@@ -1,19 +1,13 @@
 // @ts-check
 // The access-token field, shown only when the server asks for a token (a deployment with CLASSIFY_TOKEN set).
 // The token is kept for this browser tab only (sessionStorage), never in the page's address or in cookies.
+import { element } from "./dom.js";
 
 const STORAGE_KEY = "edge-digits.classify-token";
 
-/** @param {string} id */
-function byId(id) {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`the page has no #${id}`);
-  return element;
-}
-
 export class TokenBox {
-  #card = byId("token-card");
-  #input = /** @type {HTMLInputElement} */ (byId("token"));
+  #card = element("token-card");
+  #input = element("token", HTMLInputElement);
 
   /** @param {{ onSubmit: () => void }} handlers called when the user enters a token */
   constructor({ onSubmit }) {
@@ -23,7 +17,7 @@ export class TokenBox {
       sessionStorage.setItem(STORAGE_KEY, token);
       onSubmit();
     };
-    byId("token-use").addEventListener("click", submit);
+    element("token-use").addEventListener("click", submit);
     this.#input.addEventListener("keydown", (event) => {
       if (event.key === "Enter") submit();
     });
