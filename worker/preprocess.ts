@@ -165,28 +165,28 @@ function isolateSheet(grey: GreyImage, hist: Uint32Array): GreyImage {
   const boxHeight = sheet.y1 - sheet.y0;
   if (sheet.area < SHEET_MIN_AREA * width * height) return grey;
 
-  // Within the box: sheet pixels, desk (not sheet, reachable from the box's edge) and ink (enclosed by the sheet).
-  const at = (x: number, y: number) => levels[(sheet.y0 + y) * width + sheet.x0 + x];
+  // Within the box (copied out as `cut`): sheet pixels, desk (not sheet, reachable from the box's edge) and ink
+  // (enclosed by the sheet).
+  const cut = new Uint8Array(boxWidth * boxHeight);
   const onSheet = new Uint8Array(boxWidth * boxHeight);
   const sheetHist = new Uint32Array(256);
+  const deskHist = new Uint32Array(256);
+  for (let v = 0; v < 256; v++) deskHist[v] = hist[v];
   for (let y = 0; y < boxHeight; y++) {
-    for (let x = 0; x < boxWidth; x++) {
-      if (sheet.label[(sheet.y0 + y) * width + sheet.x0 + x] !== sheet.id) continue;
-      onSheet[y * boxWidth + x] = 1;
-      sheetHist[at(x, y)]++;
+    for (let x = 0, source = (sheet.y0 + y) * width + sheet.x0, i = y * boxWidth; x < boxWidth; x++, source++, i++) {
+      const level = levels[source];
+      cut[i] = level;
+      deskHist[level]--; // deskHist ends as the histogram of what lies outside the box, plus the box's desk
+      if (sheet.label[source] !== sheet.id) continue;
+      onSheet[i] = 1;
+      sheetHist[level]++;
     }
   }
   const deskInBox = floodFromEdges(onSheet, boxWidth, boxHeight);
-  const deskHist = new Uint32Array(256);
   let inkPixels = 0;
-  for (let i = 0; i < onSheet.length; i++) {
-    if (deskInBox[i]) deskHist[at(i % boxWidth, Math.floor(i / boxWidth))]++;
+  for (let i = 0; i < cut.length; i++) {
+    if (deskInBox[i]) deskHist[cut[i]]++;
     else if (!onSheet[i]) inkPixels++;
-  }
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (x < sheet.x0 || x >= sheet.x1 || y < sheet.y0 || y >= sheet.y1) deskHist[levels[y * width + x]]++;
-    }
   }
   // A sheet, ink included, is convex (a turned rectangle); chalk digits with loops are not.
   const solidity = (sheet.area + inkPixels) / hullArea(deskInBox, boxWidth, boxHeight);
@@ -206,10 +206,7 @@ function isolateSheet(grey: GreyImage, hist: Uint32Array): GreyImage {
   // the sheet is straight, the box's edge runs along the sheet's edge, so the rim is measured from there too.
   const rim = Math.max(2, Math.round(SHEET_RIM_SHARE * Math.min(boxWidth, boxHeight)));
   forEachBorderIndex(boxWidth, boxHeight, (i) => (deskInBox[i] = 1));
-  const paintOver = grow(deskInBox, boxWidth, boxHeight, rim - 1);
-  const cut = new Uint8Array(boxWidth * boxHeight);
-  for (let i = 0; i < cut.length; i++) cut[i] = at(i % boxWidth, Math.floor(i / boxWidth));
-  extendInto(cut, paintOver, boxWidth);
+  extendInto(cut, grow(deskInBox, boxWidth, boxHeight, rim - 1), boxWidth);
   hist.fill(0);
   for (const level of cut) hist[level]++;
   return { width: boxWidth, height: boxHeight, levels: cut };
@@ -220,19 +217,25 @@ function isolateSheet(grey: GreyImage, hist: Uint32Array): GreyImage {
  * that the sheet's own shading carries on into the painted desk without a step the later steps would take for ink.
  */
 function extendInto(levels: Uint8Array, marked: Uint8Array, width: number): void {
-  const done = Uint8Array.from(marked, (m) => 1 - m);
-  const queue = new Int32Array(levels.length);
+  const n = levels.length;
+  const done = new Uint8Array(n);
+  const queue = new Int32Array(n);
   let tail = 0;
-  for (let p = 0; p < levels.length; p++) if (done[p]) queue[tail++] = p;
+  for (let p = 0; p < n; p++) {
+    if (marked[p]) continue;
+    done[p] = 1;
+    queue[tail++] = p;
+  }
   for (let head = 0; head < tail; head++) {
     const p = queue[head];
     const x = p % width;
-    for (const q of [x > 0 ? p - 1 : -1, x + 1 < width ? p + 1 : -1, p - width, p + width]) {
-      if (q >= 0 && q < levels.length && !done[q]) {
-        levels[q] = levels[p];
-        done[q] = 1;
-        queue[tail++] = q;
-      }
+    const level = levels[p];
+    for (let k = 0; k < 4; k++) {
+      const q = k === 0 ? (x > 0 ? p - 1 : -1) : k === 1 ? (x + 1 < width ? p + 1 : -1) : k === 2 ? p - width : p + width;
+      if (q < 0 || q >= n || done[q]) continue;
+      done[q] = 1;
+      levels[q] = level;
+      queue[tail++] = q;
     }
   }
 }
@@ -249,6 +252,12 @@ function largestBrightRegion(levels: Uint8Array, width: number, height: number, 
     let [head, tail, x0, y0, x1, y1] = [0, 0, width, height, 0, 0];
     label[start] = id;
     queue[tail++] = start;
+    const visit = (q: number) => {
+      if (label[q] === 0 && levels[q] > threshold) {
+        label[q] = id;
+        queue[tail++] = q;
+      }
+    };
     while (head < tail) {
       const p = queue[head++];
       const x = p % width;
@@ -257,12 +266,10 @@ function largestBrightRegion(levels: Uint8Array, width: number, height: number, 
       if (x >= x1) x1 = x + 1;
       if (y < y0) y0 = y;
       if (y >= y1) y1 = y + 1;
-      for (const q of [x > 0 ? p - 1 : -1, x + 1 < width ? p + 1 : -1, y > 0 ? p - width : -1, y + 1 < height ? p + width : -1]) {
-        if (q >= 0 && label[q] === 0 && levels[q] > threshold) {
-          label[q] = id;
-          queue[tail++] = q;
-        }
-      }
+      if (x > 0) visit(p - 1);
+      if (x + 1 < width) visit(p + 1);
+      if (y > 0) visit(p - width);
+      if (y + 1 < height) visit(p + width);
     }
     if (tail > best.area) best = { id, area: tail, x0, y0, x1, y1 };
   }
@@ -331,15 +338,19 @@ function floodFromEdges(blocked: Uint8Array, width: number, height: number): Uin
       queue[tail++] = i;
     }
   });
+  const visit = (q: number) => {
+    if (!blocked[q] && !reached[q]) {
+      reached[q] = 1;
+      queue[tail++] = q;
+    }
+  };
   for (let head = 0; head < tail; head++) {
     const p = queue[head];
     const x = p % width;
-    for (const q of [x > 0 ? p - 1 : -1, x + 1 < width ? p + 1 : -1, p - width, p + width]) {
-      if (q >= 0 && q < reached.length && !blocked[q] && !reached[q]) {
-        reached[q] = 1;
-        queue[tail++] = q;
-      }
-    }
+    if (x > 0) visit(p - 1);
+    if (x + 1 < width) visit(p + 1);
+    if (p >= width) visit(p - width);
+    if (p + width < reached.length) visit(p + width);
   }
   return reached;
 }
