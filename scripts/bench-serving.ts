@@ -184,15 +184,32 @@ export async function measureWarm(dev: WranglerDev, png: Uint8Array, requests: n
   };
 }
 
-export interface ThroughputRow {
-  connections: number;
-  health: { requestsPerSecond: number; requests: number; non2xx: number; errors: number };
-  classify: { requestsPerSecond: number; requests: number; non2xx: number; errors: number };
-  /** classify req/s ÷ health req/s. */
-  ratio: number;
+export interface CannonResult {
+  requestsPerSecond: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
 }
 
-async function cannon(url: string, connections: number, amount: number, png?: Uint8Array) {
+export interface ThroughputRow {
+  connections: number;
+  health: CannonResult;
+  classify: CannonResult;
+  /**
+   * The same /classify requests from a loopback client address, which the worker does not rate-limit: without the
+   * local simulation of the Rate Limiting binding, which in production runs outside the isolate.
+   */
+  classifyUnlimited: CannonResult;
+  /** classify req/s ÷ health req/s. */
+  ratio: number;
+  /** classifyUnlimited req/s ÷ health req/s. */
+  ratioUnlimited: number;
+}
+
+/** Loopback: the worker's rate limiter lets such clients through without consulting the binding. */
+const LOOPBACK_CLIENT = "127.0.0.1";
+
+async function cannon(url: string, connections: number, amount: number, png?: Uint8Array, client?: string): Promise<CannonResult> {
   const options: autocannon.Options = {
     url,
     connections,
@@ -207,7 +224,7 @@ async function cannon(url: string, connections: number, amount: number, png?: Ui
         ...(png ? { body: Buffer.from(png) } : {}),
         setupRequest: (request) => ({
           ...request,
-          headers: { ...request.headers, ...(png ? { "content-type": "image/png" } : {}), "cf-connecting-ip": nextClientAddress() },
+          headers: { ...request.headers, ...(png ? { "content-type": "image/png" } : {}), "cf-connecting-ip": client ?? nextClientAddress() },
         }),
       },
     ],
@@ -217,7 +234,10 @@ async function cannon(url: string, connections: number, amount: number, png?: Ui
   return { requestsPerSecond: result.requests.total / seconds, requests: result.requests.total, non2xx: result.non2xx, errors: result.errors + result.timeouts };
 }
 
-/** At each concurrency: a short warm-up, then /health and /classify alternately, each `amount` requests. */
+/**
+ * At each concurrency: a short warm-up, then /health, /classify (a new client address per request) and /classify
+ * from a loopback client (not rate-limited), one after the other, each `amount` requests.
+ */
 export async function measureThroughput(
   dev: WranglerDev,
   png: Uint8Array,
@@ -230,7 +250,15 @@ export async function measureThroughput(
     await cannon(`${dev.base}/classify`, c, Math.min(amounts.classify, 4 * c), png);
     const health = await cannon(`${dev.base}/health`, c, amounts.health);
     const classifyResult = await cannon(`${dev.base}/classify`, c, amounts.classify, png);
-    rows.push({ connections: c, health, classify: classifyResult, ratio: classifyResult.requestsPerSecond / health.requestsPerSecond });
+    const unlimited = await cannon(`${dev.base}/classify`, c, amounts.classify, png, LOOPBACK_CLIENT);
+    rows.push({
+      connections: c,
+      health,
+      classify: classifyResult,
+      classifyUnlimited: unlimited,
+      ratio: classifyResult.requestsPerSecond / health.requestsPerSecond,
+      ratioUnlimited: unlimited.requestsPerSecond / health.requestsPerSecond,
+    });
   }
   return rows;
 }

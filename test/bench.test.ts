@@ -63,13 +63,15 @@ describe("npm run bench -- --quick", () => {
     expect(pipeline.digit).toBe(bench.serving.upload.label);
   });
 
-  it("measures /classify against /health at concurrency 1, 8 and 32, every answer a 2xx", () => {
+  it("measures /classify (rate-limited and from a loopback client) against /health at concurrency 1, 8 and 32, every answer a 2xx", () => {
     expect(bench.serving.throughput.map((row) => row.connections)).toEqual([1, 8, 32]);
     for (const row of bench.serving.throughput) {
       expect(row.health.requestsPerSecond).toBeGreaterThan(0);
       expect(row.classify.requestsPerSecond).toBeGreaterThan(0);
-      expect(row.health.non2xx + row.classify.non2xx + row.health.errors + row.classify.errors).toBe(0);
+      expect(row.classifyUnlimited.requestsPerSecond).toBeGreaterThan(0);
+      for (const run of [row.health, row.classify, row.classifyUnlimited]) expect(run.non2xx + run.errors).toBe(0);
       finite(row.ratio);
+      finite(row.ratioUnlimited);
     }
   });
 
