@@ -6,6 +6,7 @@ import { encode, type ImageData as PngImage } from "fast-png";
 import jpeg from "jpeg-js";
 import { ihdr, readChunks, withFreshCrcs, writePng, type Chunk } from "../../scripts/png-chunks.ts";
 import { zlibZeros } from "../../scripts/zlib-bomb.ts";
+import { NoDigitError, toMnistInput, type RgbaImage } from "../../worker/preprocess.ts";
 
 export interface FuzzUpload {
   /** What was generated, for the statistics and for failure reports. */
@@ -453,6 +454,20 @@ export const rgbaImages = fc
       )
       .map((data) => ({ width, height, data }));
   });
+
+/**
+ * The preprocessing property both runs check: any image gives 784 finite values in [0, 1] with some ink, or
+ * NoDigitError; never NaN, another error or an empty input.
+ */
+export function preprocessesCleanly(image: RgbaImage): boolean {
+  let input: Float32Array;
+  try {
+    input = toMnistInput(image);
+  } catch (error) {
+    return error instanceof NoDigitError;
+  }
+  return input.length === 784 && input.every((v) => Number.isFinite(v) && v >= 0 && v <= 1) && input.some((v) => v > 0);
+}
 
 /** What a fuzz run reports (printed as JSON by fuzz.test.ts, read back by scripts/fuzz.ts). */
 export interface FuzzStats {
