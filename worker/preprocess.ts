@@ -170,8 +170,7 @@ function isolateSheet(grey: GreyImage, hist: Uint32Array): GreyImage {
   const cut = new Uint8Array(boxWidth * boxHeight);
   const onSheet = new Uint8Array(boxWidth * boxHeight);
   const sheetHist = new Uint32Array(256);
-  const deskHist = new Uint32Array(256);
-  for (let v = 0; v < 256; v++) deskHist[v] = hist[v];
+  const deskHist = hist.slice();
   for (let y = 0; y < boxHeight; y++) {
     for (let x = 0, source = (sheet.y0 + y) * width + sheet.x0, i = y * boxWidth; x < boxWidth; x++, source++, i++) {
       const level = levels[source];
@@ -206,7 +205,7 @@ function isolateSheet(grey: GreyImage, hist: Uint32Array): GreyImage {
   // the sheet is straight, the box's edge runs along the sheet's edge, so the rim is measured from there too.
   const rim = Math.max(2, Math.round(SHEET_RIM_SHARE * Math.min(boxWidth, boxHeight)));
   forEachBorderIndex(boxWidth, boxHeight, (i) => (deskInBox[i] = 1));
-  extendInto(cut, grow(deskInBox, boxWidth, boxHeight, rim - 1), boxWidth);
+  extendInto(cut, grow(deskInBox, boxWidth, rim - 1), boxWidth);
   hist.fill(0);
   for (const level of cut) hist[level]++;
   return { width: boxWidth, height: boxHeight, levels: cut };
@@ -217,27 +216,39 @@ function isolateSheet(grey: GreyImage, hist: Uint32Array): GreyImage {
  * that the sheet's own shading carries on into the painted desk without a step the later steps would take for ink.
  */
 function extendInto(levels: Uint8Array, marked: Uint8Array, width: number): void {
-  const n = levels.length;
-  const done = new Uint8Array(n);
-  const queue = new Int32Array(n);
-  let tail = 0;
-  for (let p = 0; p < n; p++) {
+  const done = new Uint8Array(levels.length);
+  const queue = new Int32Array(levels.length);
+  let seeds = 0;
+  for (let p = 0; p < levels.length; p++) {
     if (marked[p]) continue;
     done[p] = 1;
-    queue[tail++] = p;
+    queue[seeds++] = p;
   }
+  spread(queue, seeds, width, (q, from) => {
+    if (done[q]) return false;
+    done[q] = 1;
+    levels[q] = levels[from];
+    return true;
+  });
+}
+
+/**
+ * Breadth-first over 4-neighbours in a width-wide image of queue.length pixels: queue[0, seeds) holds the start
+ * pixels; `enter(q, from)` is asked for each neighbour q of a queued pixel, records q when it joins and says so.
+ * Returns how many pixels were queued in all (seeds included), which stay in queue[0, that).
+ */
+function spread(queue: Int32Array, seeds: number, width: number, enter: (q: number, from: number) => boolean): number {
+  const size = queue.length;
+  let tail = seeds;
   for (let head = 0; head < tail; head++) {
     const p = queue[head];
     const x = p % width;
-    const level = levels[p];
-    for (let k = 0; k < 4; k++) {
-      const q = k === 0 ? (x > 0 ? p - 1 : -1) : k === 1 ? (x + 1 < width ? p + 1 : -1) : k === 2 ? p - width : p + width;
-      if (q < 0 || q >= n || done[q]) continue;
-      done[q] = 1;
-      levels[q] = level;
-      queue[tail++] = q;
-    }
+    if (x > 0 && enter(p - 1, p)) queue[tail++] = p - 1;
+    if (x + 1 < width && enter(p + 1, p)) queue[tail++] = p + 1;
+    if (p >= width && enter(p - width, p)) queue[tail++] = p - width;
+    if (p + width < size && enter(p + width, p)) queue[tail++] = p + width;
   }
+  return tail;
 }
 
 /** The largest 4-connected region of pixels brighter than `threshold`: its label, area and bounding box. */
@@ -245,33 +256,28 @@ function largestBrightRegion(levels: Uint8Array, width: number, height: number, 
   const label = new Int32Array(width * height);
   const queue = new Int32Array(width * height);
   let best = { id: 0, area: 0, x0: 0, y0: 0, x1: 0, y1: 0 };
-  let next = 0;
+  let id = 0;
+  const enter = (q: number) => {
+    if (label[q] !== 0 || levels[q] <= threshold) return false;
+    label[q] = id;
+    return true;
+  };
   for (let start = 0; start < levels.length; start++) {
     if (label[start] !== 0 || levels[start] <= threshold) continue;
-    const id = ++next;
-    let [head, tail, x0, y0, x1, y1] = [0, 0, width, height, 0, 0];
-    label[start] = id;
-    queue[tail++] = start;
-    const visit = (q: number) => {
-      if (label[q] === 0 && levels[q] > threshold) {
-        label[q] = id;
-        queue[tail++] = q;
-      }
-    };
-    while (head < tail) {
-      const p = queue[head++];
-      const x = p % width;
-      const y = (p - x) / width;
+    label[start] = ++id;
+    queue[0] = start;
+    const area = spread(queue, 1, width, enter);
+    if (area <= best.area) continue;
+    let [x0, y0, x1, y1] = [width, height, 0, 0];
+    for (let k = 0; k < area; k++) {
+      const x = queue[k] % width;
+      const y = (queue[k] - x) / width;
       if (x < x0) x0 = x;
       if (x >= x1) x1 = x + 1;
       if (y < y0) y0 = y;
       if (y >= y1) y1 = y + 1;
-      if (x > 0) visit(p - 1);
-      if (x + 1 < width) visit(p + 1);
-      if (y > 0) visit(p - width);
-      if (y + 1 < height) visit(p + width);
     }
-    if (tail > best.area) best = { id, area: tail, x0, y0, x1, y1 };
+    best = { id, area, x0, y0, x1, y1 };
   }
   return { ...best, label };
 }
@@ -313,45 +319,35 @@ function hullArea(marked: Uint8Array, width: number, height: number): number {
 }
 
 /** Widens the marked region by `steps` pixels (4-connected steps). */
-function grow(marked: Uint8Array, width: number, height: number, steps: number): Uint8Array {
-  let current = marked;
-  for (let step = 0; step < steps; step++) {
-    const next = current.slice();
-    for (let p = 0; p < current.length; p++) {
-      if (current[p]) continue;
-      const x = p % width;
-      if ((x > 0 && current[p - 1]) || (x + 1 < width && current[p + 1]) || (p >= width && current[p - width]) || (p + width < current.length && current[p + width])) next[p] = 1;
-    }
-    current = next;
-  }
-  return current;
+function grow(marked: Uint8Array, width: number, steps: number): Uint8Array {
+  const grown = marked.slice();
+  const distance = new Int32Array(marked.length);
+  const queue = new Int32Array(marked.length);
+  let seeds = 0;
+  for (let p = 0; p < marked.length; p++) if (marked[p]) queue[seeds++] = p;
+  spread(queue, seeds, width, (q, from) => {
+    if (grown[q] || distance[from] >= steps) return false;
+    grown[q] = 1;
+    distance[q] = distance[from] + 1;
+    return true;
+  });
+  return grown;
 }
 
 /** Marks the pixels not in `blocked` that can be reached (4-connected) from the image's edge. */
 function floodFromEdges(blocked: Uint8Array, width: number, height: number): Uint8Array {
   const reached = new Uint8Array(width * height);
   const queue = new Int32Array(width * height);
-  let tail = 0;
-  forEachBorderIndex(width, height, (i) => {
-    if (!blocked[i] && !reached[i]) {
-      reached[i] = 1;
-      queue[tail++] = i;
-    }
-  });
-  const visit = (q: number) => {
-    if (!blocked[q] && !reached[q]) {
-      reached[q] = 1;
-      queue[tail++] = q;
-    }
+  const enter = (q: number) => {
+    if (blocked[q] || reached[q]) return false;
+    reached[q] = 1;
+    return true;
   };
-  for (let head = 0; head < tail; head++) {
-    const p = queue[head];
-    const x = p % width;
-    if (x > 0) visit(p - 1);
-    if (x + 1 < width) visit(p + 1);
-    if (p >= width) visit(p - width);
-    if (p + width < reached.length) visit(p + width);
-  }
+  let seeds = 0;
+  forEachBorderIndex(width, height, (i) => {
+    if (enter(i)) queue[seeds++] = i;
+  });
+  spread(queue, seeds, width, enter);
   return reached;
 }
 
